@@ -1,0 +1,65 @@
+"""Storefront: a server-rendered store for preorder figures and collectibles."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from storefront import config as settings_mod
+from storefront.extensions import compress, csrf, db, htmx, limiter, login_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then STOREFRONT_* environment, then `config`."""
+    settings = settings_mod.load(config)
+    settings_mod.check(settings)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.update(settings)
+    production = settings["ENV"] == "production"
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production, REMEMBER_COOKIE_SECURE=production,
+        WTF_CSRF_TIME_LIMIT=None, MAX_CONTENT_LENGTH=1024 * 1024,
+        RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=False, COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIN_SIZE=500, TEMPLATES_AUTO_RELOAD=not production,
+    )
+    logging.basicConfig(level=logging.INFO)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from storefront import jobs, web
+    from storefront.payments import setup as payments_setup
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in or register to continue."
+    login_manager.login_message_category = "info"
+    payments_setup.init_app(app)
+    jobs.init_app(app)
+    web.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from storefront import cli
+    from storefront.web import account, auth, cart, checkout, pages, qa, shop
+
+    for module in (shop, cart, auth, checkout, account, pages):
+        app.register_blueprint(module.bp)
+    if app.config["QA_MODE"]:
+        app.register_blueprint(qa.bp)
+        csrf.exempt(qa.bp)
+    cli.init_app(app)

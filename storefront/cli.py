@@ -1,0 +1,58 @@
+"""flask commands: migrate, seed, jobs, for scripts and operators."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from storefront import jobs, migrate
+from storefront.extensions import db, huey
+from storefront.models import Product
+from storefront.services import demo
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(jobs_group)
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("schema is current")
+
+
+@click.command("seed")
+@click.option("--reset", is_flag=True, help="Wipe every table first.")
+def seed_command(reset: bool) -> None:
+    """Load the demo catalogue and QA accounts (only into an empty store unless --reset)."""
+    if reset:
+        demo.reset(db.session)
+    elif db.session.scalar(select(func.count(Product.id))):
+        click.echo("the store already has products; use --reset to start over")
+        return
+    else:
+        demo.seed(db.session)
+    click.echo("demo data loaded")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("run-due")
+def run_due() -> None:
+    """Run every job that is due now, once (for cron or tests)."""
+    click.echo(jobs.run_due())
+
+
+@jobs_group.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def worker(workers: int) -> None:
+    """Run the Huey consumer: queued jobs and the periodic ones."""
+    huey.immediate = False
+    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    consumer.run()

@@ -1,0 +1,74 @@
+"""Settings in one place: defaults, then STOREFRONT_* environment variables, then a dict."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+PREFIX = "STOREFRONT_"
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",  # development | production
+    "SECRET_KEY": "dev-only-not-secret",
+    "DATABASE_URL": "sqlite:///instance/storefront.db",
+    "REDIS_URL": "",
+    "QA_MODE": False,
+    # Shipping fee per order in cents, by destination country; "*" is everyone else (R-CHK-4).
+    "SHIPPING_FEES": {"*": 1800},
+    # Preorders whose total exceeds this (cents) are charged at ordering (R-PAY-2).
+    "CHARGE_AT_ORDER_THRESHOLD": 100000,
+    "DEFAULT_PREORDER_LIMIT": 3,
+    "PAYMENT_GATEWAY": "test",
+    "MAIL_FROM": "Storefront <orders@storefront.example>",
+    "SUPPORT_EMAIL": "support@storefront.example",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    # Jobs run in-process right after commit unless a worker runs the queue.
+    "JOBS_IMMEDIATE": True,
+    "HUEY_SQLITE_PATH": "instance/huey.db",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "PER_PAGE": 24,
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False, "": False}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """Read an environment string as the type of its default."""
+    if isinstance(default, bool):
+        return _BOOL.get(raw.strip().lower(), False)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, dict):
+        return json.loads(raw)
+    return raw
+
+
+def load(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+         ) -> dict[str, Any]:
+    """Defaults, then the prefixed environment, then overrides."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if PREFIX + key in environ:
+            settings[key] = _coerce(environ[PREFIX + key], default)
+    settings.update(overrides or {})
+    return settings
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run a store (raised at start-up)."""
+
+
+def check(settings: dict[str, Any]) -> None:
+    """Refuse settings that would be dangerous at start-up."""
+    if settings["ENV"] == "production":
+        if settings["QA_MODE"]:
+            raise ConfigError("STOREFRONT_QA_MODE cannot be on when STOREFRONT_ENV=production: "
+                              "QA mode exposes /_qa/ endpoints and a test payment gateway.")
+        if settings["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
+            raise ConfigError("Set STOREFRONT_SECRET_KEY to a long random value in production.")

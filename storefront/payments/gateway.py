@@ -1,0 +1,59 @@
+"""The protocol every payment gateway adapter follows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """Card data in flight: used once to get a token, never stored or logged."""
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+    name: str
+
+    def __repr__(self) -> str:  # keep card data out of logs and tracebacks
+        return f"CardDetails(last4={self.number[-4:]!r})"
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """What the gateway gives back and the store may keep (R-CHK-5)."""
+    token: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    funding: str = "credit"  # credit | debit | prepaid
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    ok: bool
+    ref: str = ""
+    error: str = ""
+
+
+class GatewayDeclined(Exception):
+    """The gateway refused to save or verify the card."""
+
+
+class Gateway(Protocol):
+    name: str
+
+    def save_card(self, card: CardDetails) -> SavedMethod:
+        """Tokenise a card for later charges; raises GatewayDeclined."""
+
+    def charge(self, token: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
+        """Charge a saved method; the same key never charges twice."""
+
+    def capture(self, ref: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
+        """Capture an authorisation."""
+
+    def void(self, ref: str, idempotency_key: str) -> ChargeResult:
+        """Cancel an authorisation or an uncaptured charge."""
+
+    def refund(self, ref: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
+        """Give back part or all of a charge."""

@@ -1,0 +1,1 @@
+"""The store's rules: plain functions over a SQLAlchemy session, no Flask."""

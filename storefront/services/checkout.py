@@ -1,0 +1,206 @@
+"""The checkout: steps, the split into orders, and a confirm that happens once (R-CHK-*)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from storefront.models import Cart, Checkout, PaymentMethod, User
+from storefront.payments import CardDetails, Gateway, GatewayDeclined
+from storefront.payments import cards as card_checks
+from storefront.services import addresses, catalog, clock
+from storefront.services import cart as carts
+from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The configurable parts of checkout (R-CHK-4, R-PAY-2)."""
+    shipping_fees: dict[str, int] = field(default_factory=lambda: {"*": 1800})
+    charge_at_order_threshold: int = 100000
+    base_url: str = ""
+
+    def fee(self, country: str) -> int:
+        return int(self.shipping_fees.get(country, self.shipping_fees.get("*", 1800)))
+
+
+@dataclass
+class PlanLine:
+    product_id: int
+    slug: str
+    name: str
+    unit_cents: int
+    quantity: int
+    release_date: Any = None
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_cents * self.quantity
+
+
+@dataclass
+class OrderPlan:
+    """One order the cart will become (R-CHK-3)."""
+    kind: str
+    lines: list[PlanLine]
+    shipping_cents: int
+    charge_now: bool = False
+
+    @property
+    def items_cents(self) -> int:
+        return sum(li.total_cents for li in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.items_cents + self.shipping_cents
+
+
+def plan(cart: Cart, country: str, rules: Rules) -> list[OrderPlan]:
+    """Each preorder product its own order, all in-stock items one order, each with a fee."""
+    fee = rules.fee(country)
+    instock = [li for li in cart.lines if not li.product.is_preorder]
+    plans = [OrderPlan("instock", [_plan_line(li) for li in instock], fee)] if instock else []
+    plans += [OrderPlan("preorder", [_plan_line(li)], fee)
+              for li in cart.lines if li.product.is_preorder]
+    for p in plans:
+        p.charge_now = p.kind == "instock" or p.total_cents > rules.charge_at_order_threshold
+    return plans
+
+
+def _plan_line(line: Any) -> PlanLine:
+    p = line.product
+    return PlanLine(p.id, p.slug, p.name, p.price_cents, line.quantity, p.release_date)
+
+
+def fingerprint(cart: Cart) -> str:
+    """What the customer saw on the confirm page; confirming a changed cart is refused."""
+    raw = ";".join(f"{li.product_id}x{li.quantity}@{li.product.price_cents}"
+                   for li in sorted(cart.lines, key=lambda li: li.product_id))
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def check_cart(cart: Cart | None, user: User) -> Cart:
+    """A cart the customer may check out: not empty, every line buyable in the region."""
+    if cart is None or not cart.lines:
+        raise NotAllowed("Your cart is empty.")
+    if user.is_restricted:
+        raise NotAllowed("This account can no longer place orders. Please contact support.")
+    for line in cart.lines:
+        catalog.check_purchasable(line.product, user.region, line.quantity)
+    return cart
+
+
+def start(session: Session, user: User, cart: Cart | None) -> Checkout:
+    """The customer's open checkout, or a new one (R-ACC-1: only for accounts)."""
+    check_cart(cart, user)
+    current = open_checkout(session, user)
+    if current is None:
+        current = Checkout(token=secrets.token_urlsafe(24), user_id=user.id,
+                           created_at=clock.now())
+        default = next((a for a in user.addresses if a.is_default), None)
+        if default is not None:
+            current.shipping_address = default.snapshot()
+        session.add(current)
+        session.commit()
+    return current
+
+
+def open_checkout(session: Session, user: User) -> Checkout | None:
+    return session.scalars(
+        select(Checkout).where(Checkout.user_id == user.id, Checkout.status == "open")
+        .options(selectinload(Checkout.payment_method))
+        .order_by(Checkout.id.desc()).limit(1)).first()
+
+
+def by_token(session: Session, user: User, token: str) -> Checkout:
+    found = session.scalars(
+        select(Checkout).where(Checkout.token == token, Checkout.user_id == user.id)
+        .options(selectinload(Checkout.orders))).one_or_none()
+    if found is None:
+        raise NotFound("No such checkout.")
+    return found
+
+
+def next_step(checkout: Checkout) -> str:
+    """The first step still to do: shipping, payment, billing or confirm."""
+    if not checkout.shipping_address:
+        return "shipping"
+    if checkout.payment_method_id is None:
+        return "payment"
+    if checkout.billing_same is None:
+        return "billing"
+    return "confirm"
+
+
+def use_saved_address(session: Session, checkout: Checkout, user: User, address_id: int) -> None:
+    """Ship to an address from the book (it must be in the region, R-ACC-5)."""
+    address = addresses.get_own(session, user, address_id)
+    if address.country != user.region:
+        raise NotAllowed("Addresses must be in your account region.")
+    checkout.shipping_address = address.snapshot()
+    session.commit()
+
+
+def use_new_address(session: Session, checkout: Checkout, user: User,
+                    data: dict[str, str]) -> None:
+    """Ship to a new address, saved to the book as well."""
+    address = addresses.add(session, user, data)
+    checkout.shipping_address = address.snapshot()
+    session.commit()
+
+
+def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
+             form: dict[str, str]) -> PaymentMethod:
+    """Check the card, have the gateway tokenise it, keep only token, brand, last 4, expiry."""
+    errors = card_checks.card_problems(form.get("card_number", ""), form.get("card_expiry", ""),
+                                       form.get("card_cvc", ""), form.get("card_name", ""),
+                                       clock.today())
+    if errors:
+        raise InvalidInput(errors)
+    month, year = card_checks.parse_expiry(form["card_expiry"]) or (0, 0)
+    card = CardDetails(card_checks.digits(form["card_number"]), month, year,
+                       form["card_cvc"].strip(), form["card_name"].strip())
+    session.rollback()  # no transaction may be open while we wait on the gateway
+    try:
+        saved = gateway.save_card(card)
+    except GatewayDeclined as exc:
+        raise InvalidInput({"card_number": str(exc)}) from None
+    if saved.funding != "credit":
+        raise InvalidInput({"card_number": f"{saved.funding.capitalize()} cards are not "
+                                           "accepted. Please use a credit card."})
+    method = PaymentMethod(user_id=user.id, kind="card", gateway=gateway.name,
+                           token=saved.token, brand=saved.brand, last4=saved.last4,
+                           exp_month=saved.exp_month, exp_year=saved.exp_year,
+                           created_at=clock.now())
+    checkout = session.merge(checkout)
+    checkout.payment_method = method
+    session.commit()
+    return method
+
+
+def use_billing(session: Session, checkout: Checkout, user: User, same: bool,
+                data: dict[str, str] | None) -> None:
+    """Bill the shipping address, or another address in any country."""
+    if same:
+        checkout.billing_same, checkout.billing_address = True, None
+    else:
+        region = (data or {}).get("country") or user.region or ""
+        if region not in dict(_countries()):
+            raise InvalidInput({"country": "Choose a country."})
+        checkout.billing_same = False
+        checkout.billing_address = addresses.clean(data or {}, region)
+    session.commit()
+
+
+def _countries() -> list[tuple[str, str]]:
+    from storefront.services.accounts import countries
+
+    return countries()
+
+
+def load_cart(session: Session, user: User) -> Cart | None:
+    return carts.get(session, carts.Owner(user_id=user.id, region=user.region))

@@ -1,0 +1,72 @@
+"""The demo catalogue, accounts and data of the QA contract, the same after every reset."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from storefront.models import Address, Base, Product
+from storefront.services import accounts, clock
+
+CUSTOMER_PASSWORD = "Qa-Passw0rd!"
+STAFF_PASSWORD = "Staff-Passw0rd!"
+
+
+def _products() -> list[dict]:
+    now = clock.now()
+    today = now.date()
+    return [
+        dict(slug="aurora-knight-figure", name="Aurora Knight Figure", kind="preorder",
+             price_cents=18999, release_date=today + timedelta(days=120),
+             preorder_ends_at=now + timedelta(days=60), per_order_limit=3,
+             description="A 1/7 scale figure of the Aurora Knight in her dawn armour."),
+        dict(slug="moonlit-dancer-figure", name="Moonlit Dancer Figure", kind="preorder",
+             price_cents=5450, release_date=today + timedelta(days=180),
+             preorder_ends_at=now + timedelta(days=90), per_order_limit=2,
+             restricted_regions="FR",
+             description="A poseable figure of the Moonlit Dancer, with three faceplates."),
+        dict(slug="pocket-cat-keychain", name="Pocket Cat Keychain", kind="instock",
+             price_cents=1200, stock=50, per_order_limit=10,
+             description="A rubber keychain of a sleepy cat, 5 cm tall."),
+        dict(slug="last-one-artbook", name="Last One Artbook", kind="instock",
+             price_cents=3900, stock=1,
+             description="The official artbook, 160 pages in full colour. One copy left."),
+        dict(slug="closed-window-figure", name="Closed Window Figure", kind="preorder",
+             price_cents=7500, release_date=today + timedelta(days=45),
+             preorder_ends_at=now - timedelta(days=1), per_order_limit=3,
+             description="A figure whose preorder period has ended."),
+        dict(slug="grand-castle-diorama", name="Grand Castle Diorama", kind="preorder",
+             price_cents=124900, release_date=today + timedelta(days=240),
+             preorder_ends_at=now + timedelta(days=120), per_order_limit=1,
+             description="A large diorama of the Grand Castle with lights, 60 cm wide."),
+    ]
+
+
+def seed(session: Session) -> None:
+    """Add the demo data to an empty database (one transaction)."""
+    now = clock.now()
+    for i, data in enumerate(_products()):
+        session.add(Product(image=f"img/products/{data['slug']}.svg",
+                            created_at=now - timedelta(minutes=i), **data))
+    us = accounts.create_user(session, email="qa.us@example.com", password=CUSTOMER_PASSWORD,
+                              region="US")
+    session.add(Address(user_id=us.id, full_name="Quinn Avery", line1="350 Fifth Avenue",
+                        city="NEW YORK", state="NY", postal_code="10118", country="US",
+                        phone="+1 212 555 0100", is_default=True))
+    fr = accounts.create_user(session, email="qa.fr@example.com", password=CUSTOMER_PASSWORD,
+                              region="FR")
+    session.add(Address(user_id=fr.id, full_name="Camille Martin", line1="12 rue de Rivoli",
+                        city="PARIS", postal_code="75004", country="FR",
+                        phone="+33 1 55 55 01 00", is_default=True))
+    accounts.create_user(session, email="staff@example.com", password=STAFF_PASSWORD,
+                         region="US", is_staff=True)
+    session.commit()
+
+
+def reset(session: Session) -> None:
+    """Wipe every table and seed again (QA's POST /_qa/reset)."""
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(delete(table))
+    session.commit()
+    seed(session)

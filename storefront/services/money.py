@@ -1,0 +1,19 @@
+"""Money is integer cents of USD; shown with Babel."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+
+def usd(cents: int) -> str:
+    """12345 -> '$123.45'."""
+    return format_currency(Decimal(cents) / 100, "USD", locale="en_US")
+
+
+def parse_usd(text: str) -> int:
+    """'1,249.00' -> 124900; raises ValueError on anything else."""
+    value = Decimal(text.replace(",", "").replace("$", "").strip())
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValueError(text)
+    return int(value * 100)

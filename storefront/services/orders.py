@@ -1,0 +1,78 @@
+"""Orders: readable numbers, one table of status moves, and the event log."""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storefront.models import Order, OrderEvent
+from storefront.services import clock
+from storefront.services.errors import NotAllowed, NotFound
+
+# No 0/O, 1/I/L or U: a number a person can read out on the phone without spelling it.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+# Order status moves; anything else is refused (style: one table of allowed moves).
+STATUS_MOVES: dict[str, set[str]] = {
+    "pending_payment": {"placed", "failed"},
+    "placed": {"cancelled", "shipped"},
+    "shipped": {"returned", "completed"},
+    "failed": set(),
+    "cancelled": set(),
+    "returned": set(),
+    "completed": set(),
+}
+# Orders that exist for the customer (a failed checkout charge never became an order).
+VISIBLE = ("placed", "shipped", "cancelled", "returned", "completed")
+
+
+def new_number() -> str:
+    """'SF-7KQ2-M9XA': two groups of four from an unambiguous alphabet."""
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"SF-{chars[:4]}-{chars[4:]}"
+
+
+def log_event(order: Order, kind: str, message: str = "", actor: str = "system") -> None:
+    """Append to the order's log (in the caller's transaction)."""
+    order.events.append(OrderEvent(at=clock.now(), actor=actor, kind=kind, message=message))
+
+
+def move(order: Order, status: str, *, actor: str, why: str) -> None:
+    """Change the order status along the table, logging who and why."""
+    if status not in STATUS_MOVES.get(order.status, set()):
+        raise NotAllowed(f"Order {order.number} cannot go from {order.status} to {status}.")
+    old, order.status = order.status, status
+    log_event(order, "status", f"{old} \u2192 {status}: {why}", actor)
+
+
+def display_status(order: Order) -> str:
+    """The status the customer reads (R-PAY-2: unpaid preorders read 'Incomplete')."""
+    if order.status == "placed":
+        if order.payment_status == "incomplete":
+            return "Incomplete"
+        if order.payment_status == "failed":
+            return "Payment error"
+        return "Paid" if order.fulfilment_status == "unfulfilled" else "Shipping date confirmed"
+    return {"shipped": "Shipped", "cancelled": "Cancelled", "returned": "Returned",
+            "completed": "Delivered", "pending_payment": "Processing",
+            "failed": "Failed"}.get(order.status, order.status.title())
+
+
+def history(session: Session, user_id: int) -> list[Order]:
+    """The customer's orders, newest first, in one query."""
+    return list(session.scalars(
+        select(Order).where(Order.user_id == user_id, Order.status.in_(VISIBLE))
+        .order_by(Order.created_at.desc(), Order.id.desc())))
+
+
+def get_for_customer(session: Session, user_id: int, number: str) -> Order:
+    """The customer's own order with lines and events; anyone else's is NotFound."""
+    order = session.scalars(
+        select(Order).where(Order.number == number, Order.user_id == user_id,
+                            Order.status.in_(VISIBLE))
+        .options(selectinload(Order.lines), selectinload(Order.events),
+                 selectinload(Order.payment_method))).one_or_none()
+    if order is None:
+        raise NotFound("No such order.")
+    return order

@@ -1,0 +1,171 @@
+"""Confirm Order: exactly once, stock taken atomically, charges outside any transaction.
+
+1. Claim the checkout (open -> placing) in the same transaction that takes the stock and
+   writes the orders; a second confirm finds it claimed and is shown the first one's result.
+2. Charge what must be charged now (R-PAY-1, R-PAY-2) with one idempotency key per order.
+3. Record the outcome: paid orders, a confirmation email, an empty cart, in one transaction;
+   or, if a charge failed, void what was charged, give the stock back and reopen the checkout.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
+from storefront.payments import ChargeResult, Gateway
+from storefront.services import clock, mail, orders
+from storefront.services import cart as carts
+from storefront.services.checkout import Rules, by_token, check_cart, fingerprint, next_step, plan
+from storefront.services.errors import NotAllowed, PaymentFailed
+
+COUNTED = ("pending_payment", "placed", "shipped", "completed")
+
+
+def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gateway,
+            rules: Rules) -> Checkout:
+    """Place the checkout's orders once; a repeat returns the same checkout (R-CHK-2)."""
+    checkout = by_token(session, user, token)
+    if checkout.status != "open":
+        session.rollback()
+        return checkout
+    claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id,
+                                                     Checkout.status == "open")
+                              .values(status="placing")).rowcount
+    if claimed != 1:
+        session.rollback()
+        return by_token(session, user, token)
+    try:
+        placed = _place(session, checkout, user, seen, rules)
+    except Exception:
+        session.rollback()
+        raise
+    due = [o for o in placed if o.payment_status == "pending"]
+    if not due:
+        _complete(session, checkout, user, placed, rules)
+        return checkout
+    token = checkout.payment_method.token if checkout.payment_method else ""
+    session.commit()  # nothing may hold the database while we wait on the gateway
+    results = [(o, _charge(gateway, token, o)) for o in due]
+    if all(r.ok for _, r in results):
+        for o, r in results:
+            _record_charge(session, o, r)
+        _complete(session, checkout, user, placed, rules)
+        return checkout
+    _undo(session, gateway, checkout, placed, results)
+    failed = next(r for _, r in results if not r.ok)
+    raise PaymentFailed(failed.error or "Your payment was declined.")
+
+
+def _place(session: Session, checkout: Checkout, user: User, seen: str, rules: Rules
+           ) -> list[Order]:
+    # Lock the customer so their own concurrent orders count against per-customer limits.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if next_step(checkout) != "confirm":
+        raise NotAllowed("Please complete every checkout step first.")
+    cart = check_cart(carts.get(session, carts.Owner(user_id=user.id)), user)
+    if fingerprint(cart) != seen:
+        raise NotAllowed("Your cart changed since you reviewed it. Please check the orders "
+                         "below and confirm again.")
+    address = checkout.shipping_address or {}
+    if address.get("country") != user.region:
+        raise NotAllowed("The shipping address must be in your account region.")
+    for line in cart.lines:
+        _check_customer_limit(session, user, line.product, line.quantity)
+        _take_stock(session, line.product, line.quantity)
+    now = clock.now()
+    placed = []
+    for position, p in enumerate(plan(cart, user.region or "", rules)):
+        order = Order(number=orders.new_number(), user_id=user.id, email=user.email,
+                      checkout=checkout, position=position, kind=p.kind,
+                      status="pending_payment",
+                      payment_status="pending" if p.charge_now else "incomplete",
+                      items_cents=p.items_cents, shipping_cents=p.shipping_cents,
+                      total_cents=p.total_cents, shipping_address=dict(address),
+                      billing_address=dict(checkout.billing_address or address),
+                      payment_method_id=checkout.payment_method_id, created_at=now)
+        order.lines = [OrderLine(product_id=li.product_id, product_name=li.name,
+                                 unit_price_cents=li.unit_cents, quantity=li.quantity,
+                                 release_date=li.release_date) for li in p.lines]
+        orders.log_event(order, "placed", "Order placed on the website.", user.email)
+        session.add(order)
+        placed.append(order)
+    session.flush()
+    return placed
+
+
+def _check_customer_limit(session: Session, user: User, product: Product, quantity: int) -> None:
+    """R-CAT-5: a per-customer limit counts every live order of this customer."""
+    if product.per_customer_limit is None:
+        return
+    had = session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0))
+                         .join(Order).where(Order.user_id == user.id,
+                                            OrderLine.product_id == product.id,
+                                            Order.status.in_(COUNTED))) or 0
+    if had + quantity > product.per_customer_limit:
+        raise NotAllowed(f"{product.name} is limited to {product.per_customer_limit} per "
+                         f"customer; you have already ordered {had}.")
+
+
+def _take_stock(session: Session, product: Product, quantity: int) -> None:
+    """Take units in one atomic UPDATE that cannot go below zero (R-CAT-6)."""
+    if product.stock is None:
+        return
+    taken = session.execute(update(Product).where(Product.id == product.id,
+                                                  Product.stock >= quantity)
+                            .values(stock=Product.stock - quantity)
+                            .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise NotAllowed(f"Sorry, {product.name} is no longer available in that quantity. "
+                         "Please change your cart.")
+    session.refresh(product, ["stock"])
+
+
+def _charge(gateway: Gateway, token: str, order: Order) -> ChargeResult:
+    try:
+        return gateway.charge(token, order.total_cents, f"charge-{order.number}")
+    except Exception as exc:  # a gateway outage is a failed charge, never a 500
+        return ChargeResult(ok=False, error=f"The payment service did not answer ({exc}).")
+
+
+def _record_charge(session: Session, order: Order, result: ChargeResult) -> None:
+    order = session.merge(order)
+    session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
+                        idempotency_key=f"charge-{order.number}", status="succeeded",
+                        gateway_ref=result.ref, created_at=clock.now()))
+    order.payment_status = "paid"
+    orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
+
+
+def _complete(session: Session, checkout: Checkout, user: User, placed: list[Order],
+              rules: Rules) -> None:
+    checkout = session.merge(checkout)
+    checkout.status, checkout.error = "completed", ""
+    for order in placed:
+        orders.move(session.merge(order), "placed", actor="system", why="checkout confirmed")
+    cart = carts.get(session, carts.Owner(user_id=user.id))
+    if cart is not None:
+        carts.empty(session, cart)
+    mail.queue(session, user.email, "order_confirmation",
+               {"orders": [session.merge(o) for o in placed], "base_url": rules.base_url})
+    session.commit()
+
+
+def _undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Order],
+          results: list[tuple[Order, ChargeResult]]) -> None:
+    """A charge failed: void the others, fail the orders, return the stock, reopen."""
+    for order, result in results:
+        if result.ok:
+            gateway.void(result.ref, f"void-{order.number}")
+    session.rollback()
+    for order in placed:
+        order = session.merge(order)
+        order.payment_status = "failed"
+        orders.move(order, "failed", actor="system", why="payment declined at checkout")
+        for line in order.lines:
+            session.execute(update(Product).where(Product.id == line.product_id,
+                                                  Product.stock.is_not(None))
+                            .values(stock=Product.stock + line.quantity))
+    checkout = session.merge(checkout)
+    checkout.status = "open"
+    checkout.error = "Your payment was declined."
+    session.commit()

@@ -1,0 +1,106 @@
+"""HTTP at the edge: shared request hooks, template helpers and error pages."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, Response, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from storefront.extensions import db, login_manager
+from storefront.models import Setting, User
+from storefront.services import accounts, clock, orders
+from storefront.services import cart as carts
+from storefront.services.money import usd
+from storefront.web.common import page
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.user_loader(_load_user)
+    app.jinja_env.filters["usd"] = usd
+    app.jinja_env.filters["day"] = lambda d: d.strftime("%B %-d, %Y") if d else ""
+    app.jinja_env.globals["country_name"] = accounts.country_name
+    app.jinja_env.globals["countries"] = accounts.countries
+    app.jinja_env.globals["order_status"] = orders.display_status
+    app.context_processor(_header)
+    app.before_request(_qa_clock)
+    app.after_request(_headers)
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def _load_user(raw: str) -> User | None:
+    """Sessions name the account and its session version; a bumped version logs out."""
+    try:
+        user_id, version = (int(part) for part in raw.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.session_version == version else None
+
+
+def _header() -> dict:
+    """The cart count every page shows in its header."""
+    if "cart_count" not in g:
+        owner = carts.Owner(user_id=current_user.id) if current_user.is_authenticated else \
+            carts.Owner(token=session.get("cart"))
+        g.cart_count = carts.count(carts.get(db.session, owner)) \
+            if owner.user_id or owner.token else 0
+    return {"cart_count": g.cart_count}
+
+
+def _qa_clock() -> None:
+    """In QA mode every process reads the clock QA set (POST /_qa/clock)."""
+    if request.endpoint == "static" or not request.blueprint and not request.endpoint:
+        return
+    from flask import current_app
+
+    if current_app.config["QA_MODE"]:
+        raw = db.session.scalar(select(Setting.value).where(Setting.key == "clock"))
+        clock.use(datetime.fromisoformat(raw) if raw else None)
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    from flask import current_app
+
+    if current_app.config["ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static":
+        response.vary.add("HX-Request")
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+MESSAGES = {
+    400: ("Bad request", "We could not read that request. Please go back and try again."),
+    403: ("Not allowed", "You do not have access to this page."),
+    404: ("Page not found", "We could not find that page."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("Too large", "That request was too large."),
+    429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
+    500: ("Something went wrong", "Something went wrong on our side. Nothing was charged "
+                                  "twice; please try again."),
+}
+
+
+def _error_page(error: Exception) -> tuple[str, int]:
+    code = getattr(error, "code", 500) or 500
+    if code == 500:
+        db.session.rollback()
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    return page("errors/error.html", title=title, text=text), code
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return page("errors/error.html", title="Page expired",
+                text="This form has expired. Please reload the page and submit again."), 400

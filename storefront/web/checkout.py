@@ -1,0 +1,159 @@
+"""Checkout steps: shipping address, payment method, billing address, confirm (R-CHK-1)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from storefront.extensions import db
+from storefront.models import ADDRESS_FIELDS, Checkout
+from storefront.payments import setup as gateways
+from storefront.services import accounts, addresses, placing
+from storefront.services import checkout as checkouts
+from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
+from storefront.web.common import form_values, int_arg, page, rules, see_other
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+STEPS = ("shipping", "payment", "billing", "confirm")
+
+
+@bp.before_request
+@login_required
+def _account_required() -> None:
+    """R-ACC-1: an account is required to place an order."""
+
+
+def _current() -> Checkout | Response:
+    """The open checkout, started from the cart; or a redirect to the cart with the reason."""
+    try:
+        return checkouts.start(db.session, current_user, checkouts.load_cart(db.session,
+                                                                             current_user))
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return see_other(url_for("cart.show"))
+
+
+def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
+               values: dict | None = None, status: int = 200) -> tuple[str, int]:
+    return page(f"checkout/{step}.html", checkout=checkout, step=step, steps=STEPS,
+                done=STEPS.index(checkouts.next_step(checkout)), errors=errors or {},
+                values=values or {}, user=current_user,
+                address_lines=addresses.lines), status
+
+
+@bp.get("/")
+def begin() -> Response:
+    """Proceed to purchase: on to the first step not done yet."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    return see_other(url_for(f"checkout.{checkouts.next_step(checkout)}"))
+
+
+@bp.route("/shipping", methods=["GET", "POST"])
+def shipping() -> Response | tuple[str, int]:
+    """Choose a saved address or add one, in the account region (R-ACC-5)."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    if request.method == "GET":
+        return _step_page("shipping", checkout, values={"country": current_user.region})
+    values = form_values(*ADDRESS_FIELDS)
+    try:
+        if request.form.get("address_id"):
+            checkouts.use_saved_address(db.session, checkout, current_user,
+                                        int_arg(request.form["address_id"]))
+        else:
+            checkouts.use_new_address(db.session, checkout, current_user, values)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _step_page("shipping", checkout, exc.errors, values | {"new": "1"}, 422)
+    except (NotFound, ServiceError) as exc:
+        db.session.rollback()
+        return _step_page("shipping", checkout, {"address_id": exc.message}, values, 422)
+    return see_other(url_for("checkout.payment"))
+
+
+@bp.route("/payment", methods=["GET", "POST"])
+def payment() -> Response | tuple[str, int]:
+    """Pay by credit card through the gateway; only its token is kept (R-CHK-5)."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    if request.method == "GET":
+        return _step_page("payment", checkout)
+    card = form_values("card_number", "card_expiry", "card_cvc", "card_name")
+    try:
+        checkouts.use_card(db.session, checkout, current_user, gateways.current(), card)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _step_page("payment", checkout, exc.errors,
+                          {"card_name": card["card_name"], "card_expiry": card["card_expiry"]},
+                          422)
+    return see_other(url_for("checkout.billing"))
+
+
+@bp.route("/billing", methods=["GET", "POST"])
+def billing() -> Response | tuple[str, int]:
+    """Bill the shipping address or another one."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    if request.method == "GET":
+        return _step_page("billing", checkout, values={"country": current_user.region})
+    same = request.form.get("billing", "same") == "same"
+    values = form_values(*ADDRESS_FIELDS)
+    try:
+        checkouts.use_billing(db.session, checkout, current_user, same, values)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _step_page("billing", checkout, exc.errors, values | {"billing": "other"}, 422)
+    return see_other(url_for("checkout.confirm"))
+
+
+@bp.get("/confirm")
+def confirm() -> Response | tuple[str, int]:
+    """Every order the cart will become, its fee and total, and the notices (R-CHK-3/4)."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    step = checkouts.next_step(checkout)
+    if step != "confirm":
+        return see_other(url_for(f"checkout.{step}"))
+    cart = checkouts.load_cart(db.session, current_user)
+    plans = checkouts.plan(cart, current_user.region, rules())
+    return page("checkout/confirm.html", checkout=checkout, plans=plans, step="confirm",
+                steps=STEPS, done=3, seen=checkouts.fingerprint(cart),
+                grand_total=sum(p.total_cents for p in plans), address_lines=addresses.lines,
+                country_name=accounts.country_name), 200
+
+
+@bp.post("/confirm")
+def place() -> Response:
+    """Confirm Order, once: a replay lands on the same result (R-CHK-2)."""
+    token = request.form.get("checkout", "")[:64]
+    try:
+        checkout = placing.confirm(db.session, user=current_user, token=token,
+                                   seen=request.form.get("seen", "")[:64],
+                                   gateway=gateways.current(), rules=rules())
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return see_other(url_for("checkout.payment" if isinstance(exc, PaymentFailed)
+                                 else "cart.show"))
+    return see_other(url_for("checkout.done", token=checkout.token))
+
+
+@bp.get("/done/<token>")
+def done(token: str) -> tuple[str, int]:
+    """'Your order has been processed successfully...' with every order number."""
+    try:
+        checkout = checkouts.by_token(db.session, current_user, token[:64])
+    except NotFound:
+        abort(404)
+    if checkout.status == "open":
+        abort(404)
+    return page("checkout/done.html", checkout=checkout), 200

@@ -1,0 +1,83 @@
+"""Helpers every blueprint shares: rendering pages or their fragments, redirects, owners."""
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, redirect, render_template, request, session
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from werkzeug.wrappers import Response as BaseResponse
+
+from storefront.services import cart as carts
+from storefront.services.checkout import Rules
+
+
+def fragment_target() -> str | None:
+    """The element an htmx request will swap, if the page should answer with a fragment."""
+    if request.headers.get("HX-Request") != "true":
+        return None
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return None
+    return request.headers.get("HX-Target") or None
+
+
+def page(template: str, **context: Any) -> str:
+    """The whole page, or only the block named after the htmx target (style: fragments)."""
+    target = fragment_target()
+    if target:
+        block = target.replace("-", "_")
+        if block in current_app.jinja_env.get_template(template).blocks:
+            return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def see_other(url: str) -> BaseResponse:
+    """Post/Redirect/Get: 303 for forms; for htmx, load the next page into #main."""
+    if fragment_target():
+        response = Response("", 200)
+        response.headers["HX-Location"] = json.dumps({"path": url, "target": "#main"})
+        return response
+    return redirect(url, 303)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site may be a `next` redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def owner() -> carts.Owner:
+    """Whose cart this request works on."""
+    if current_user.is_authenticated:
+        return carts.Owner(user_id=current_user.id, region=current_user.region)
+    return carts.Owner(token=session.get("cart"))
+
+
+def remember_cart(cart: Any) -> None:
+    if not current_user.is_authenticated and cart is not None:
+        session["cart"] = cart.token
+
+
+def rules() -> Rules:
+    cfg = current_app.config
+    return Rules(shipping_fees=cfg["SHIPPING_FEES"],
+                 charge_at_order_threshold=int(cfg["CHARGE_AT_ORDER_THRESHOLD"]),
+                 base_url=request.host_url.rstrip("/"))
+
+
+def form_values(*names: str) -> dict[str, str]:
+    """Posted text fields as typed (services check their lengths; nothing is trusted)."""
+    return {n: request.form.get(n, "") for n in names}
+
+
+def int_arg(value: Any, default: int = 0) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,56 @@
+"""QA endpoints (QA mode only): mailbox, reset, clock, due jobs. JSON for scripts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+from werkzeug.wrappers import Response
+
+from storefront import jobs
+from storefront.extensions import db
+from storefront.models import Setting
+from storefront.services import clock, demo, mail
+
+bp = Blueprint("qa", __name__, url_prefix="/_qa")
+
+
+@bp.get("/mailbox")
+def mailbox() -> Response:
+    """Mail delivered to an address, newest first."""
+    to = request.args.get("to", "")
+    return jsonify([{"to": e.to, "subject": e.subject, "text": e.text, "html": e.html,
+                     "sent_at": e.sent_at.isoformat() if e.sent_at else None, "kind": e.kind}
+                    for e in mail.mailbox(db.session, to) if e.sent_at])
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Wipe and reseed the database."""
+    clock.use(None)
+    demo.reset(db.session)
+    return jsonify({"reset": True})
+
+
+@bp.post("/clock")
+def set_clock() -> tuple[Response, int] | Response:
+    """Make the app's clock read a given time, or real time again with null."""
+    body = request.get_json(silent=True) or {}
+    raw = body.get("now") if isinstance(body, dict) else None
+    try:
+        moment = datetime.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return jsonify({"error": "now must be an ISO 8601 time or null"}), 400
+    if moment is not None and moment.tzinfo is None:
+        return jsonify({"error": "now must include a UTC offset"}), 400
+    row = db.session.get(Setting, "clock") or Setting(key="clock")
+    row.value = moment.isoformat() if moment else None
+    db.session.add(row)
+    db.session.commit()
+    clock.use(moment)
+    return jsonify({"now": clock.now().isoformat()})
+
+
+@bp.post("/run-due-jobs")
+def run_due_jobs() -> Response:
+    """Run every job due at the app's clock."""
+    return jsonify(jobs.run_due())
