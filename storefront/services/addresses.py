@@ -50,8 +50,8 @@ def clean(data: dict[str, str], region: str) -> dict[str, str]:
 def add(session: Session, user: User, data: dict[str, str]) -> Address:
     """Save a new address to the user's book (in the caller's transaction)."""
     values = clean(data, user.region or "")
-    address = Address(user_id=user.id, is_default=not user.addresses, **values)
-    session.add(address)
+    address = Address(is_default=not user.addresses, **values)
+    user.addresses.append(address)
     session.flush()
     return address
 

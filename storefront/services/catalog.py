@@ -100,6 +100,8 @@ def check_purchasable(product: Product, region: str | None, quantity: int) -> No
     state = availability(product, region)
     if state.region_restricted:
         raise RegionRestricted(f"{product.name} is not sold in your region.")
+    if product.stock is not None and product.stock <= 0:
+        raise_stock(product)
     if not state.can_buy:
         raise NotAllowed(f"{product.name}: {state.reason}")
     limit = per_order_limit(product)
@@ -116,4 +118,4 @@ def raise_limit(product: Product, limit: int) -> None:
 def raise_stock(product: Product) -> None:
     left = max(product.stock or 0, 0)
     raise OutOfStock(f"Only {left} of {product.name} left." if left else
-                     f"{product.name} is no longer available.", field="quantity")
+                     f"Sorry, {product.name} is no longer available.", field="quantity")

@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5055
+WORKERS ?= 2
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export FLASK_APP := wsgi
+# Chromium writes its profile and caches here, never into $HOME.
+export XDG_CONFIG_HOME := $(CURDIR)/.cache/xdg-config
+export XDG_CACHE_HOME := $(CURDIR)/.cache/xdg-cache
+
+.PHONY: install chromium run qa test test-sqlite test-postgres serve lint
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the end-to-end tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+## run: the demo store on http://127.0.0.1:5000 (SQLite, seeded)
+run: install
+	$(BIN)/flask migrate
+	$(BIN)/flask seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## qa PORT=N: a QA instance on a fresh SQLite file, QA mode, demo data
+qa: install
+	rm -f instance/qa-$(PORT).db instance/qa-$(PORT)-huey.db
+	STOREFRONT_QA_MODE=1 STOREFRONT_DATABASE_URL=sqlite:///instance/qa-$(PORT).db \
+	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db $(BIN)/flask migrate
+	STOREFRONT_QA_MODE=1 STOREFRONT_DATABASE_URL=sqlite:///instance/qa-$(PORT).db \
+	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db $(BIN)/flask seed
+	STOREFRONT_QA_MODE=1 STOREFRONT_DATABASE_URL=sqlite:///instance/qa-$(PORT).db \
+	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db \
+	  $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
+
+## test: the whole suite on SQLite (end-to-end included), then the database tests on PostgreSQL
+test: install chromium test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	STOREFRONT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/unit tests/web
+
+lint: install
+	$(BIN)/python -m ruff check storefront tests
