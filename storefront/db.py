@@ -46,6 +46,8 @@ class Database:
 
     def init_app(self, app: Any) -> None:
         self.bind(app.config["DATABASE_URL"])
+        # Every request ends its transaction, even when an outer app context lives on.
+        app.teardown_request(lambda _exc: self.session.remove())
         app.teardown_appcontext(lambda _exc: self.session.remove())
 
     def bind(self, url: str) -> None:

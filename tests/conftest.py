@@ -78,15 +78,16 @@ def app(_app, database_url):
             session.execute(delete(table))
         session.commit()
         demo.seed(session)
-        yield _app
-        clock.use(None)
-        db.session.remove()
+    yield _app
+    clock.use(None)
+    db.session.remove()
 
 
 @pytest.fixture()
 def session(app):
-    """The database session services receive."""
-    return db.session
+    """The database session services receive (inside an app context)."""
+    with app.app_context():
+        yield db.session
 
 
 @pytest.fixture()

@@ -62,6 +62,7 @@ def _qa_clock() -> None:
 
     if current_app.config["QA_MODE"]:
         raw = db.session.scalar(select(Setting.value).where(Setting.key == "clock"))
+        db.session.rollback()  # end the read: SQLite would hold its lock for the request
         clock.use(datetime.fromisoformat(raw) if raw else None)
 
 

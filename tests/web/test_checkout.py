@@ -1,0 +1,123 @@
+"""The checkout through its forms, with and without htmx (R-CHK-*, R-ACC-1)."""
+from __future__ import annotations
+
+import json
+import re
+
+from tests.builders import VISA, hidden, login, web_checkout_to_confirm
+
+HX = {"HX-Request": "true", "HX-Target": "main"}
+
+
+def confirm_form(page) -> dict[str, str]:
+    return {"checkout": hidden(page.data, "checkout"), "seen": hidden(page.data, "seen")}
+
+
+def test_proceeding_to_purchase_asks_a_visitor_to_log_in_and_comes_back_R_ACC_1(client):
+    client.post("/cart/add", data={"slug": "aurora-knight-figure", "quantity": "1"})
+    response = client.get("/checkout/")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    back = client.post(response.headers["Location"],
+                       data={"email": "qa.us@example.com", "password": "Qa-Passw0rd!"})
+    assert back.headers["Location"].startswith("/checkout/")
+    assert client.get(back.headers["Location"]).status_code == 303  # on to the first step
+    cart = client.get("/cart/").get_data(as_text=True)
+    assert 'data-slug="aurora-knight-figure"' in cart
+
+
+def test_the_whole_checkout_without_javascript_ends_with_the_exact_message_R_CHK_1(client):
+    login(client)
+    page = web_checkout_to_confirm(client, {"aurora-knight-figure": 1})
+    assert page.status_code == 200
+    done = client.post("/checkout/confirm", data=confirm_form(page), follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert ('data-testid="order-success">Your order has been processed successfully. '
+            'Thank you for shopping with us.<') in text
+    number = re.search(r'data-testid="order-number"[^>]*>([A-Z0-9-]+)<', text).group(1)
+    history = client.get("/account/").get_data(as_text=True)
+    assert f'data-order-number="{number}"' in history
+    assert 'data-testid="order-status">Incomplete<' in history
+
+
+def test_the_confirm_page_shows_each_order_its_fee_total_and_notices_R_CHK_3_R_NTC_1(client):
+    login(client)
+    page = web_checkout_to_confirm(client, {"aurora-knight-figure": 1,
+                                            "moonlit-dancer-figure": 1,
+                                            "pocket-cat-keychain": 2}).get_data(as_text=True)
+    assert page.count('data-testid="order-preview"') == 3
+    assert page.count('data-testid="shipping-fee">$18.00<') == 3
+    assert 'data-testid="order-total">$207.99<' in page  # 189.99 + 18.00
+    assert 'data-testid="customs-notice"' in page and "guardian" in page
+    assert 'href="/terms#minors"' in page and 'href="/guide/cancellations"' in page
+    assert 'data-testid="confirm-order">Confirm Order<' in page
+
+
+def test_replaying_confirm_order_lands_on_the_same_orders_R_CHK_2(client):
+    login(client)
+    form = confirm_form(web_checkout_to_confirm(client, {"pocket-cat-keychain": 1}))
+    first = client.post("/checkout/confirm", data=form)
+    second = client.post("/checkout/confirm", data=form)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert client.get("/account/").get_data(as_text=True).count('data-testid="order-row"') == 1
+
+
+def test_steps_answer_htmx_with_the_main_fragment_and_next_location(client):
+    login(client)
+    client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    client.get("/checkout/")
+    step = client.get("/checkout/payment", headers=HX)
+    assert b"<html" not in step.data and b'data-testid="payment-step"' in step.data
+    moved = client.post("/checkout/payment", data=VISA, headers=HX)
+    assert json.loads(moved.headers["HX-Location"]) == {"path": "/checkout/billing",
+                                                        "target": "#main"}
+
+
+def test_bad_card_input_is_shown_by_field_and_the_number_is_never_echoed_R_CHK_5(client):
+    login(client)
+    client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    client.get("/checkout/")
+    response = client.post("/checkout/payment", data={"card_number": "4242 4242 4242 4241",
+                                                      "card_expiry": "13/99", "card_cvc": "1",
+                                                      "card_name": "Quinn"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("card_number", "card_expiry", "card_cvc"):
+        assert f'data-field="{field}"' in page
+    assert "4242 4242 4242 4241" not in page and 'value="Quinn"' in page
+
+
+def test_a_new_shipping_address_outside_the_region_is_refused_R_ACC_5(client):
+    login(client)
+    client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    client.get("/checkout/")
+    response = client.post("/checkout/shipping", data={
+        "full_name": "Sam", "line1": "1 rue", "city": "Paris", "postal_code": "75001",
+        "country": "FR"})
+    assert response.status_code == 422 and b'data-field="country"' in response.data
+    assert b'value="1 rue"' in response.data
+
+
+def test_a_new_address_missing_its_postal_code_names_the_field(client):
+    login(client)
+    client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    client.get("/checkout/")
+    response = client.post("/checkout/shipping", data={
+        "full_name": "Sam Lee", "line1": "1 Main Street", "city": "Springfield", "state": "IL",
+        "country": "US"})
+    assert response.status_code == 422 and b'data-field="postal_code"' in response.data
+
+
+def test_an_empty_cart_cannot_check_out(client):
+    login(client)
+    response = client.get("/checkout/", follow_redirects=True)
+    assert b"Your cart is empty" in response.data
+
+
+def test_another_customers_checkout_result_is_404(client, app):
+    login(client)
+    form = confirm_form(web_checkout_to_confirm(client, {"pocket-cat-keychain": 1}))
+    done_url = client.post("/checkout/confirm", data=form).headers["Location"]
+    client.post("/logout")
+    login(client, "qa.fr@example.com")
+    assert client.get(done_url).status_code == 404
+    assert client.post("/checkout/confirm", data=form).status_code == 404
