@@ -1,0 +1,69 @@
+"""Races on Confirm Order, run on SQLite and (in CI) PostgreSQL (R-CHK-2, R-CAT-6)."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from storefront.extensions import db
+from storefront.models import Email, Order, Product, TestGatewayCharge, User
+from storefront.services.errors import ServiceError
+from tests.builders import confirm, customer, product, ready_checkout, user
+
+
+def race(jobs):
+    """Run the callables at the same moment, each in its own thread and session."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[object] = [None] * len(jobs)
+
+    def run(i, job):
+        barrier.wait()
+        try:
+            outcomes[i] = job(db.session)
+        except ServiceError as exc:
+            outcomes[i] = exc
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+def total(session, model, *where):
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_customers_racing_for_the_last_unit_make_exactly_one_order_R_CAT_6(session):
+    people = [customer(session, f"racer{i}@example.com") for i in range(6)]
+    ready = [(p.id, *ready_checkout(session, p, {"last-one-artbook": 1})) for p in people]
+    session.commit()
+
+    def attempt(person_id, checkout, seen):
+        def job(s):
+            return confirm(s, s.get(User, person_id), checkout, seen)
+        return job
+
+    outcomes = race([attempt(*r) for r in ready])
+    refused = [o for o in outcomes if isinstance(o, ServiceError)]
+    assert len(refused) == 5 and all("no longer available" in r.message for r in refused)
+    assert total(session, Order, Order.status == "placed") == 1
+    assert session.scalar(select(Product.stock).where(Product.slug == "last-one-artbook")) == 0
+    assert total(session, TestGatewayCharge) == 1
+
+
+def test_twenty_identical_confirms_make_one_order_one_charge_one_email_R_CHK_2(session):
+    me = user(session)
+    checkout, seen = ready_checkout(session, me, {"pocket-cat-keychain": 2,
+                                                  "aurora-knight-figure": 1})
+    session.commit()
+    outcomes = race([lambda s: confirm(s, s.get(User, me.id), checkout, seen)] * 20)
+    assert not [o for o in outcomes if isinstance(o, ServiceError)]
+    assert total(session, Order) == 2
+    assert total(session, TestGatewayCharge) == 1
+    assert total(session, Email, Email.kind == "order_confirmation") == 1
+    assert product(session, "pocket-cat-keychain").stock == 48
