@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         COMPRESS_MIN_SIZE=500, TEMPLATES_AUTO_RELOAD=not production,
     )
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     _init_extensions(app)
     _register_blueprints(app)
     return app

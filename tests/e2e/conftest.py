@@ -73,7 +73,7 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
+def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
     """`make qa` in a temp folder: migrate, seed, gunicorn with 2 workers in QA mode."""
     folder = tempfile.mkdtemp(prefix="storefront-e2e-")
     port = _free_port()
@@ -116,6 +116,9 @@ def live_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(5)
+        if request.session.testsfailed:  # the server's side of the failures, for CI logs
+            tail = log_path.read_text(errors="replace")[-20_000:]
+            print(f"\n--- QA server log ({log_path}) ---\n{tail}", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
 
 
