@@ -156,7 +156,8 @@ class PaymentMethod(Base):
     def label(self) -> str:
         if self.kind == "paypal":
             return "PayPal"
-        return f"{self.brand} ending {self.last4} (expires {self.exp_month:02d}/{self.exp_year % 100:02d})"
+        expiry = f"{self.exp_month or 0:02d}/{(self.exp_year or 0) % 100:02d}"
+        return f"{self.brand} ending {self.last4} (expires {expiry})"
 
 
 class Checkout(Base):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import ADDRESS_FIELDS, Address, User
+from storefront.services.accounts import country_name
 from storefront.services.errors import InvalidInput, NotFound
 
 LIMITS = {"full_name": 200, "line1": 200, "line2": 200, "city": 100, "state": 100,
@@ -66,8 +67,6 @@ def get_own(session: Session, user: User, address_id: int) -> Address:
 
 def lines(snapshot: dict[str, str]) -> list[str]:
     """An address as the lines of a label."""
-    from storefront.services.accounts import country_name
-
     city = " ".join(v for v in (snapshot.get("city"), snapshot.get("state"),
                                 snapshot.get("postal_code")) if v)
     return [v for v in (snapshot.get("full_name"), snapshot.get("line1"), snapshot.get("line2"),

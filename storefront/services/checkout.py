@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
@@ -14,6 +14,7 @@ from storefront.payments import CardDetails, Gateway, GatewayDeclined
 from storefront.payments import cards as card_checks
 from storefront.services import addresses, catalog, clock
 from storefront.services import cart as carts
+from storefront.services.accounts import countries
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 
 
@@ -189,17 +190,11 @@ def use_billing(session: Session, checkout: Checkout, user: User, same: bool,
         checkout.billing_same, checkout.billing_address = True, None
     else:
         region = (data or {}).get("country") or user.region or ""
-        if region not in dict(_countries()):
+        if region not in dict(countries()):
             raise InvalidInput({"country": "Choose a country."})
         checkout.billing_same = False
         checkout.billing_address = addresses.clean(data or {}, region)
     session.commit()
-
-
-def _countries() -> list[tuple[str, str]]:
-    from storefront.services.accounts import countries
-
-    return countries()
 
 
 def load_cart(session: Session, user: User) -> Cart | None:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, mail, orders
 from storefront.services import cart as carts
+from storefront.services import clock, mail, orders
 from storefront.services.checkout import Rules, by_token, check_cart, fingerprint, next_step, plan
 from storefront.services.errors import NotAllowed, PaymentFailed
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -58,8 +58,6 @@ def _qa_clock() -> None:
     """In QA mode every process reads the clock QA set (POST /_qa/clock)."""
     if request.endpoint == "static" or not request.blueprint and not request.endpoint:
         return
-    from flask import current_app
-
     if current_app.config["QA_MODE"]:
         raw = db.session.scalar(select(Setting.value).where(Setting.key == "clock"))
         db.session.rollback()  # end the read: SQLite would hold its lock for the request
@@ -71,8 +69,6 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    from flask import current_app
-
     if current_app.config["ENV"] == "production":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":

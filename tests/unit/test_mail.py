@@ -58,7 +58,7 @@ def test_an_email_rolled_back_with_its_change_is_never_sent_R_COM_2(session):
 def test_smtp_delivery_sends_text_and_html_parts(session, smtp_server):
     controller, inbox = smtp_server
     queue_one(session)
-    session.execute(Email.__table__.update().values(sent_at=None, attempts=0))  # as if not yet delivered
+    session.execute(Email.__table__.update().values(sent_at=None, attempts=0))  # not yet sent
     session.commit()
     result = mail.deliver_due(session, mail.SMTPTransport("127.0.0.1", controller.port),
                               "Store <orders@store.example>")
