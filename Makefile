@@ -42,7 +42,8 @@ qa: install
 	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db $(BIN)/flask seed
 	STOREFRONT_QA_MODE=1 STOREFRONT_DATABASE_URL=sqlite:///instance/qa-$(PORT).db \
 	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db \
-	  $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) wsgi:app
+	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
+	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## test: the whole suite on SQLite (end-to-end included), then the database tests on PostgreSQL
 test: install chromium test-sqlite test-postgres

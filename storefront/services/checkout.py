@@ -102,9 +102,6 @@ def start(session: Session, user: User, cart: Cart | None) -> Checkout:
     if current is None:
         current = Checkout(token=secrets.token_urlsafe(24), user_id=user.id,
                            created_at=clock.now())
-        default = next((a for a in user.addresses if a.is_default), None)
-        if default is not None:
-            current.shipping_address = default.snapshot()
         session.add(current)
         session.commit()
     return current

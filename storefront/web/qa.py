@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from storefront import jobs
-from storefront.extensions import db
+from storefront.extensions import db, limiter
 from storefront.models import Setting
 from storefront.services import clock, demo, mail
 
@@ -28,6 +28,8 @@ def reset() -> Response:
     """Wipe and reseed the database."""
     clock.use(None)
     demo.reset(db.session)
+    if limiter.enabled:  # throttling counts start again (shared when Redis holds them)
+        limiter.reset()
     return jsonify({"reset": True})
 
 

@@ -64,9 +64,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _control_socket_off() -> list[str]:
+    """`--no-control-socket` where this gunicorn has it (older ones have no socket)."""
+    helped = subprocess.run([str(BIN / "gunicorn"), "--help"], capture_output=True, text=True)
+    return ["--no-control-socket"] if "--no-control-socket" in helped.stdout else []
+
+
+# Straight to 127.0.0.1, whatever http_proxy the environment sets.
+_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with _HTTP.open(url, timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -89,12 +99,17 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
         done = subprocess.run([str(BIN / "flask"), command], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
+            shutil.rmtree(folder, ignore_errors=True)
             pytest.fail(f"`flask {command}` failed ({done.returncode}):\n"
                         f"{done.stdout}\n{done.stderr}", pytrace=False)
     with open(log_path, "wb") as log:
+        # --no-control-socket: gunicorn >= 24 would otherwise open ~/.gunicorn/gunicorn.ctl,
+        # writing in $HOME and colliding with any other instance on the machine.
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread",
+             "--threads", "4", "--bind", f"127.0.0.1:{port}",
+             *_control_socket_off(), "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     while not _answers(url + "/"):
@@ -104,8 +119,10 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
                 server.wait(5)
             except subprocess.TimeoutExpired:
                 server.kill()
+            server_log = log_path.read_text(errors="replace")
+            shutil.rmtree(folder, ignore_errors=True)
             pytest.fail(f"the QA server did not start on {url} (exit code {server.poll()});"
-                        f" its log:\n{log_path.read_text(errors='replace')}", pytrace=False)
+                        f" its log:\n{server_log}", pytrace=False)
         time.sleep(0.2)
     try:
         yield url
@@ -116,9 +133,12 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(5)
-        if request.session.testsfailed:  # the server's side of the failures, for CI logs
+        # The server's side of any failure, for CI logs (E2E_SERVER_LOG=1: always).
+        if request.session.testsfailed or os.environ.get("E2E_SERVER_LOG"):
             tail = log_path.read_text(errors="replace")[-20_000:]
-            print(f"\n--- QA server log ({log_path}) ---\n{tail}", file=sys.stderr)
+            capture = request.config.pluginmanager.getplugin("capturemanager")
+            with capture.global_and_fixture_disabled():
+                print(f"\n--- QA server log ({log_path}) ---\n{tail}", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -126,7 +146,7 @@ def qa_post(base: str, path: str, body: dict | None = None) -> object:
     data = json.dumps(body or {}).encode()
     request = urllib.request.Request(base + path, data=data, method="POST",
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with _HTTP.open(request, timeout=30) as response:
         assert response.status == 200, f"POST {path} answered {response.status}"
         return json.loads(response.read() or b"null")
 
@@ -134,7 +154,7 @@ def qa_post(base: str, path: str, body: dict | None = None) -> object:
 def mailbox(base: str, to: str) -> list[dict]:
     """GET /_qa/mailbox?to=EMAIL: delivered mail, newest first."""
     query = urllib.parse.urlencode({"to": to})
-    with urllib.request.urlopen(f"{base}/_qa/mailbox?{query}", timeout=10) as response:
+    with _HTTP.open(f"{base}/_qa/mailbox?{query}", timeout=30) as response:
         return json.loads(response.read())
 
 
@@ -305,17 +325,6 @@ def confirmed_order_numbers(page: Page) -> list[str]:
     numbers = [n.strip() for n in page.get_by_test_id("order-number").all_inner_texts()]
     assert all(numbers), f"an empty order-number on {page.url}"
     return numbers
-
-
-def order_rows(page: Page) -> dict[str, str]:
-    """My Account (account-link): order number -> the status the customer reads."""
-    page.get_by_test_id("account-link").click()
-    expect(page.get_by_test_id("order-history")).to_be_visible()
-    rows = {}
-    for row in page.get_by_test_id("order-row").all():
-        number = row.get_attribute("data-order-number") or ""
-        rows[number] = row.get_by_test_id("order-status").inner_text().strip()
-    return rows
 
 
 def order_row(page: Page, number: str):

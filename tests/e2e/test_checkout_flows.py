@@ -10,6 +10,7 @@ from .conftest import (
     DEBIT_CARD,
     DECLINED_CARD,
     US,
+    add_to_cart,
     buy,
     checkout_until_confirm,
     click_continue,
@@ -18,7 +19,6 @@ from .conftest import (
     expect_in_my_account,
     fill_payment,
     login,
-    add_to_cart,
     open_cart_and_proceed,
     qa_post,
     wait_for_mail,
@@ -78,8 +78,9 @@ def test_a_cart_of_two_preorders_and_an_in_stock_item_becomes_three_orders_each_
 
 def test_a_double_clicked_replayed_and_resubmitted_confirm_order_makes_one_order(
         page: Page, live_server: str) -> None:
-    """R-CHK-2: a double click on Confirm Order, the same form posted again and the back
-    button then Confirm Order again make exactly one order and one confirmation email."""
+    """R-CHK-2: a double click on Confirm Order, then the same form posted again (a retried
+    request), then the back button (and Confirm Order again if the confirm page comes back)
+    make exactly one order and one confirmation email."""
     buy(page, US, ["pocket-cat-keychain"])
     confirm = page.get_by_test_id("confirm-order")
     form = confirm.locator("xpath=ancestor::form[1]")
