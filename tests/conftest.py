@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 
@@ -52,12 +53,15 @@ def database_url() -> Iterator[str]:
     url = f"sqlite:///{folder}/test.db"
     migrate.upgrade(url)
     yield url
+    db.session.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def settings(database_url: str, **extra: object) -> dict:
     return {"DATABASE_URL": database_url, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False, "HUEY_SQLITE_PATH": os.path.join(
-                tempfile.gettempdir(), f"storefront-huey-{os.getpid()}.db"),
+            "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True,
             "TESTING": True, **extra}
 
 
