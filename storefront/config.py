@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     # Preorders whose total exceeds this (cents) are charged at ordering (R-PAY-2).
     "CHARGE_AT_ORDER_THRESHOLD": 100000,
     "DEFAULT_PREORDER_LIMIT": 3,
+    # Days a customer has to fix a failed charge before the order is cancelled (R-PAY-4).
+    "PAYMENT_DEADLINE_DAYS": 7,
+    # The store's public address, for links in emails.
+    "BASE_URL": "http://127.0.0.1:5000",
     "PAYMENT_GATEWAY": "test",
     "MAIL_FROM": "Storefront <orders@storefront.example>",
     "SUPPORT_EMAIL": "support@storefront.example",

@@ -5,6 +5,7 @@ transaction that queued mail commits; a periodic job retries what failed."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -13,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from storefront.extensions import db, huey
-from storefront.models import Email
-from storefront.services import mail
+from storefront.models import Email, Order
+from storefront.services import mail, payments
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -32,6 +33,9 @@ def init_app(app: Flask) -> None:
     huey._immediate = bool(cfg["JOBS_IMMEDIATE"])
     huey.storage = huey.create_storage()
     _state["sender"] = cfg["MAIL_FROM"]
+    _state["base_url"] = cfg["BASE_URL"]
+    _state["deadline"] = timedelta(days=int(cfg["PAYMENT_DEADLINE_DAYS"]))
+    _state["gateway"] = app.extensions["gateway"]
     _state["transport"] = (mail.SMTPTransport(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]),
                                               cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"],
                                               bool(cfg["SMTP_STARTTLS"]))
@@ -54,26 +58,64 @@ def retry_outbox() -> dict[str, int]:
     return deliver_now()
 
 
+def charge_now() -> dict[str, int]:
+    """Charge preorders whose shipping date is confirmed (R-PAY-3); never twice."""
+    with db.session.session_factory() as session:
+        return payments.charge_due(session, _state["gateway"], deadline=_state["deadline"],
+                                   base_url=_state["base_url"])
+
+
+def cancel_overdue_now() -> int:
+    """Cancel orders unpaid after their payment deadline (R-PAY-4)."""
+    with db.session.session_factory() as session:
+        return payments.cancel_overdue(session, base_url=_state["base_url"])
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def charge_due_orders() -> dict[str, int]:
+    return charge_now()
+
+
+@huey.periodic_task(crontab(minute="7"))
+def cancel_overdue_orders() -> int:
+    return cancel_overdue_now()
+
+
+@huey.task()
+def charge_soon() -> dict[str, int]:
+    return charge_now()
+
+
 def run_due() -> dict[str, Any]:
     """Everything due at the app's clock, run now (QA's /_qa/run-due-jobs, cron, tests)."""
-    return {"emails": deliver_now()}
+    charged = charge_now()
+    cancelled = cancel_overdue_now()
+    return {"charges": charged, "cancelled_unpaid": cancelled, "emails": deliver_now()}
 
 
 @event.listens_for(Session, "after_flush")
-def _note_mail(session: Session, _ctx: Any) -> None:
+def _note_work(session: Session, _ctx: Any) -> None:
     if any(isinstance(obj, Email) for obj in session.new):
         session.info["mail_queued"] = True
+    if any(isinstance(obj, Order) and obj.charge_due_at is not None
+           and obj.payment_status == "incomplete" for obj in session.dirty):
+        session.info["charge_due"] = True
 
 
 @event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session: Session) -> None:
-    if session.info.pop("mail_queued", False) and "transport" in _state:
-        try:
-            deliver_outbox()
-        except Exception:  # delivery is retried by the periodic job; the change stands
-            log.exception("could not start email delivery")
+def _work_after_commit(session: Session) -> None:
+    """Start what the commit made due; periodic jobs retry whatever fails here."""
+    if "transport" not in _state:
+        return
+    for flag, task in (("charge_due", charge_soon), ("mail_queued", deliver_outbox)):
+        if session.info.pop(flag, False):
+            try:
+                task()
+            except Exception:
+                log.exception("could not start %s", task.name)
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_mail(session: Session) -> None:
+def _forget_work(session: Session) -> None:
     session.info.pop("mail_queued", None)
+    session.info.pop("charge_due", None)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -41,6 +42,7 @@ class User(Base):
     auth_provider: Mapped[str | None] = mapped_column(String(20))  # google | facebook
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     is_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted_reason: Mapped[str] = mapped_column(String(300), default="")
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -201,6 +203,18 @@ class Order(Base):
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
     shipping_date: Mapped[date | None] = mapped_column(Date)
+    # When the shipping-date email went out: the address is locked from then on (R-SHP-4).
+    shipping_date_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    charge_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    payment_due_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    charge_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    paid_cents: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(String(60), default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
@@ -209,6 +223,57 @@ class Order(Base):
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan")
     payment_method: Mapped[PaymentMethod | None] = relationship()
+    exchanges: Mapped[list[Exchange]] = relationship(
+        back_populates="order", order_by="Exchange.id", cascade="all, delete-orphan")
+    user: Mapped[User | None] = relationship()
+
+
+class Exchange(Base):
+    """A defective item to replace (R-RET-2): asked by the customer, approved by staff."""
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(12), default="requested")  # requested|approved
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str] = mapped_column(String(254), default="")
+
+    order: Mapped[Order] = relationship(back_populates="exchanges")
+    shipments: Mapped[list[Shipment]] = relationship(back_populates="exchange")
+
+
+class Shipment(Base):
+    """A parcel: the order itself, or a replacement for an approved exchange."""
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # order | replacement
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | shipped
+    carrier: Mapped[str] = mapped_column(String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    exchange: Mapped[Exchange | None] = relationship(back_populates="shipments")
+
+
+class ProductImage(Base):
+    """An uploaded product image, kept in the database so every app process can serve it."""
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OrderLine(Base):

@@ -49,7 +49,7 @@ def move(order: Order, status: str, *, actor: str, why: str) -> None:
 def display_status(order: Order) -> str:
     """The status the customer reads (R-PAY-2: unpaid preorders read 'Incomplete')."""
     if order.status == "placed":
-        if order.payment_status == "incomplete":
+        if order.payment_status in ("incomplete", "charging"):
             return "Incomplete"
         if order.payment_status == "failed":
             return "Payment error"

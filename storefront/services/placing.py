@@ -132,7 +132,7 @@ def _record_charge(session: Session, order: Order, result: ChargeResult) -> None
     session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
                         idempotency_key=f"charge-{order.number}", status="succeeded",
                         gateway_ref=result.ref, created_at=clock.now()))
-    order.payment_status = "paid"
+    order.payment_status, order.paid_cents, order.paid_at = "paid", order.total_cents, clock.now()
     orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
 
 

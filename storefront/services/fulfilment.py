@@ -1,0 +1,175 @@
+"""Staff actions after the order: shipping dates, shipment, returns, exchanges, release dates.
+
+Each takes the staff member (`actor`) and writes an order event with who, when and why."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storefront.models import Exchange, Order, OrderLine, Product, Shipment, User
+from storefront.payments import Gateway
+from storefront.services import clock, mail, orders, payments
+from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+
+OPEN = ("placed",)
+
+
+def get_order(session: Session, number: str) -> Order:
+    """Any order by number, with what the admin page shows."""
+    order = session.scalars(select(Order).where(Order.number == number).options(
+        selectinload(Order.lines), selectinload(Order.events), selectinload(Order.exchanges),
+        selectinload(Order.payment_method))).one_or_none()
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def open_orders_of(session: Session, product: Product) -> list[Order]:
+    """Placed, unshipped orders holding the product."""
+    return list(session.scalars(
+        select(Order).join(OrderLine).where(OrderLine.product_id == product.id,
+                                            Order.status.in_(OPEN))
+        .options(selectinload(Order.lines)).order_by(Order.id)).unique())
+
+
+def parse_day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InvalidInput({field: "Enter a date as YYYY-MM-DD."}) from None
+
+
+def finalize_shipping_date(session: Session, orders_: list[Order], day: date, *, actor: str,
+                           base_url: str = "") -> int:
+    """Confirm the shipping date: email it, lock the address, charge today (R-PAY-3, R-SHP-3)."""
+    if day < clock.today():
+        raise InvalidInput({"shipping_date": "The shipping date cannot be in the past."})
+    done = 0
+    for order in orders_:
+        if order.status != "placed" or order.fulfilment_status == "shipped":
+            continue
+        changed = order.shipping_date is not None and order.shipping_date != day
+        if order.shipping_date == day:
+            continue
+        order.shipping_date, order.fulfilment_status = day, "date_confirmed"
+        order.shipping_date_sent_at = order.shipping_date_sent_at or clock.now()
+        if order.payment_status == "incomplete":
+            order.charge_due_at = clock.now()  # the same day as the email (R-PAY-3)
+        orders.log_event(order, "shipping_date", ("Shipping date changed to " if changed else
+                                                  "Shipping date confirmed: ") + day.isoformat(),
+                         actor)
+        mail.queue(session, order.email, "shipping_date",
+                   {"order": order, "changed": changed, "base_url": base_url})
+        done += 1
+    session.commit()
+    return done
+
+
+def mark_shipped(session: Session, order: Order, carrier: str, tracking: str, *, actor: str,
+                 base_url: str = "") -> None:
+    """Shipped with carrier and tracking number, emailed to the customer (R-SHP-2)."""
+    carrier, tracking = " ".join(carrier.split())[:60], "".join(tracking.split())[:60]
+    errors = {k: "This field is required." for k, v in
+              (("carrier", carrier), ("tracking_number", tracking)) if not v}
+    if errors:
+        raise InvalidInput(errors)
+    if order.payment_status != "paid":
+        raise NotAllowed("Only paid orders can ship.")
+    orders.move(order, "shipped", actor=actor, why=f"shipped with {carrier} {tracking}")
+    order.fulfilment_status, order.carrier, order.tracking_number = "shipped", carrier, tracking
+    order.shipped_at = clock.now()
+    session.add(Shipment(order_id=order.id, kind="order", status="shipped", carrier=carrier,
+                         tracking_number=tracking, created_at=clock.now(),
+                         shipped_at=clock.now()))
+    mail.queue(session, order.email, "shipped", {"order": order, "base_url": base_url})
+    session.commit()
+
+
+def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: str,
+                  round_trip_cents: int | None = None, base_url: str = "") -> int:
+    """Returned undelivered: cancelled, refund = paid - round-trip shipping, >= 0 (R-RET-4)."""
+    round_trip = 2 * order.shipping_cents if round_trip_cents is None else round_trip_cents
+    if round_trip < 0:
+        raise InvalidInput({"round_trip_shipping": "Enter an amount of 0 or more."})
+    orders.move(order, "returned", actor=actor, why="returned undelivered")
+    order.fulfilment_status = "returned"
+    order.cancel_reason = "The parcel came back undelivered."
+    due = max(order.paid_cents - order.refunded_cents - round_trip, 0)
+    refunded = payments.refund(session, gateway, order, due, actor)
+    order = session.get(Order, order.id)
+    mail.queue(session, order.email, "cancelled",
+               {"order": order, "refunded": refunded, "round_trip": round_trip,
+                "reason": order.cancel_reason, "base_url": base_url})
+    if refunded:
+        mail.queue(session, order.email, "refund",
+                   {"order": order, "refunded": refunded, "base_url": base_url})
+    session.commit()
+    return refunded
+
+
+def approve_exchange(session: Session, order: Order, *, actor: str, base_url: str = "") -> None:
+    """Approve the open exchange request: a replacement shipment is created (R-RET-2)."""
+    request = next((e for e in order.exchanges if e.status == "requested"), None)
+    if request is None:
+        raise NotAllowed("This order has no exchange request to approve.")
+    request.status, request.approved_at, request.approved_by = "approved", clock.now(), actor
+    session.add(Shipment(order_id=order.id, exchange=request, kind="replacement",
+                         created_at=clock.now()))
+    orders.log_event(order, "exchange_approved", "Exchange approved: a replacement will ship.",
+                     actor)
+    mail.queue(session, order.email, "exchange_approved", {"order": order, "base_url": base_url})
+    session.commit()
+
+
+def change_release_date(session: Session, product: Product, day: date, *, actor: str,
+                        base_url: str = "") -> int:
+    """Move a release date; every customer with an open order is emailed (R-SHP-5)."""
+    if not product.is_preorder:
+        raise NotAllowed("Only preorder products have a release date.")
+    old = product.release_date
+    if old == day:
+        return 0
+    product.release_date = day
+    affected = open_orders_of(session, product)
+    for order in affected:
+        for line in order.lines:
+            if line.product_id == product.id:
+                line.release_date = day
+        orders.log_event(order, "release_date_changed",
+                         f"Release date of {product.name} moved from {old} to {day}.", actor)
+        mail.queue(session, order.email, "release_date_changed",
+                   {"order": order, "product": product, "old": old, "new": day,
+                    "base_url": base_url})
+    session.commit()
+    return len(affected)
+
+
+def restrict_account(session: Session, user: User, reason: str, *, actor: str) -> None:
+    """After unilateral cancellations or refused deliveries: no more orders (R-RET-5)."""
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        raise InvalidInput({"reason": "Say why, so the customer can be told."})
+    user.is_restricted, user.restricted_reason = True, reason
+    mail.queue(session, user.email, "account_restricted", {"user": user, "reason": reason})
+    session.commit()
+
+
+def expected_ship_date(order: Order) -> date | None:
+    """In-stock orders ship about 7 business days after payment (R-SHP-1)."""
+    if order.kind == "preorder":
+        return order.shipping_date
+    paid: datetime | None = clock.aware(order.paid_at) or clock.aware(order.created_at)
+    if paid is None:
+        return None
+    day, left = paid.date(), 7
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def exchange_requests(session: Session) -> list[Exchange]:
+    return list(session.scalars(select(Exchange).where(Exchange.status == "requested")))

@@ -1,0 +1,178 @@
+"""Money after the order: deferred charges, Update Payment, deadlines, refunds (R-PAY-*).
+
+Every gateway call happens outside a database transaction: the order is claimed first
+(an atomic status change only one caller can win), the gateway is called with an
+idempotency key, and the outcome is recorded in a transaction of its own."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storefront.models import Order, Payment, PaymentMethod, Product
+from storefront.payments import ChargeResult, Gateway
+from storefront.services import clock, mail, orders
+from storefront.services.errors import InvalidInput, NotAllowed
+
+PAYMENT_DEADLINE = timedelta(days=7)  # R-PAY-4, configurable through charge_due(...)
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def _claim(session: Session, order_id: int, from_status: tuple[str, ...]) -> bool:
+    """Move the payment to 'charging' if it is still in one of from_status; one winner."""
+    won = session.execute(update(Order).where(Order.id == order_id,
+                                              Order.payment_status.in_(from_status))
+                          .values(payment_status="charging", charge_due_at=clock.now())
+                          .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return won == 1
+
+
+def _gateway_charge(gateway: Gateway, token: str, amount: int, key: str) -> ChargeResult:
+    try:
+        return gateway.charge(token, amount, key)
+    except Exception as exc:  # an outage is a failed attempt, retried or reported
+        return ChargeResult(ok=False, error=f"The payment service did not answer ({exc}).")
+
+
+def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline: timedelta
+                 = PAYMENT_DEADLINE, base_url: str = "") -> bool | None:
+    """Charge a preorder whose shipping date is confirmed (R-PAY-3); None if not ours to do."""
+    if not _claim(session, order_id, ("incomplete",)):
+        return None
+    order = session.get(Order, order_id)
+    key = f"charge-{order.number}-{order.charge_attempts + 1}"
+    token = order.payment_method.token if order.payment_method else ""
+    amount = order.total_cents
+    session.commit()
+    result = _gateway_charge(gateway, token, amount, key)
+    return _record(session, order_id, key, result, deadline, base_url)
+
+
+def _record(session: Session, order_id: int, key: str, result: ChargeResult,
+            deadline: timedelta, base_url: str) -> bool:
+    order = session.get(Order, order_id)
+    order.charge_attempts += 1
+    session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
+                        idempotency_key=key, status="succeeded" if result.ok else "failed",
+                        gateway_ref=result.ref, error=result.error[:300],
+                        created_at=clock.now()))
+    if result.ok:
+        order.payment_status, order.paid_cents = "paid", order.total_cents
+        order.paid_at, order.payment_due_by, order.charge_due_at = clock.now(), None, None
+        orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
+    else:
+        order.payment_status, order.charge_due_at = "failed", None
+        if order.payment_due_by is None:
+            order.payment_due_by = clock.now() + deadline
+            mail.queue(session, order.email, "payment_error",
+                       {"order": order, "base_url": base_url, "error": result.error})
+        orders.log_event(order, "charge_failed", result.error or "The charge failed.")
+    session.commit()
+    return result.ok
+
+
+def charge_due(session: Session, gateway: Gateway, *, deadline: timedelta = PAYMENT_DEADLINE,
+               base_url: str = "") -> dict[str, int]:
+    """The job: charge every order due now; a second run, or a parallel one, charges none."""
+    now = clock.now()
+    stale = now - STALE_CLAIM
+    due = session.scalars(select(Order.id).where(
+        Order.status == "placed",
+        ((Order.payment_status == "incomplete") & (Order.charge_due_at <= now))
+        | ((Order.payment_status == "charging") & (Order.charge_due_at <= stale)))).all()
+    session.commit()
+    counts = {"charged": 0, "failed": 0}
+    for order_id in due:
+        # A claim left by a crashed run is retried under its original idempotency key.
+        session.execute(update(Order).where(Order.id == order_id,
+                                            Order.payment_status == "charging",
+                                            Order.charge_due_at <= stale)
+                        .values(payment_status="incomplete"))
+        session.commit()
+        outcome = charge_order(session, gateway, order_id, deadline=deadline, base_url=base_url)
+        if outcome is not None:
+            counts["charged" if outcome else "failed"] += 1
+    return counts
+
+
+def update_payment(session: Session, gateway: Gateway, order: Order, method: PaymentMethod,
+                   base_url: str = "") -> None:
+    """Update Payment: a new card of the same method, charged at once (R-PAY-4, R-PAY-5)."""
+    if order.payment_status != "failed" or order.status != "placed":
+        raise NotAllowed("This order has no payment to fix.")
+    current = order.payment_method.kind if order.payment_method else "card"
+    if method.kind != current:
+        raise NotAllowed("The payment method cannot be changed after ordering; "
+                         "use another card of the same method.")
+    order_id = order.id
+    order.payment_method = method
+    orders.log_event(order, "payment_updated", f"New payment details: {method.label}.",
+                     order.email)
+    session.commit()
+    if not _claim(session, order_id, ("failed",)):
+        return  # a parallel submit is already charging it
+    order = session.get(Order, order_id)
+    key = f"charge-{order.number}-{order.charge_attempts + 1}"
+    token, amount = method.token, order.total_cents
+    session.commit()
+    if not _record(session, order_id, key, _gateway_charge(gateway, token, amount, key),
+                   PAYMENT_DEADLINE, base_url):
+        raise InvalidInput({"card_number": "This card was declined too. Please try another."})
+
+
+def cancel_overdue(session: Session, base_url: str = "") -> int:
+    """The job: cancel orders still unpaid after their deadline, with an email (R-PAY-4)."""
+    overdue = session.scalars(select(Order).where(
+        Order.status == "placed", Order.payment_status == "failed",
+        Order.payment_due_by <= clock.now())).all()
+    for order in overdue:
+        orders.move(order, "cancelled", actor="system", why="payment deadline passed")
+        order.cancel_reason = "Payment was not completed by the deadline."
+        release_stock(session, order)
+        mail.queue(session, order.email, "payment_deadline_cancelled",
+                   {"order": order, "base_url": base_url})
+    session.commit()
+    return len(overdue)
+
+
+def release_stock(session: Session, order: Order) -> None:
+    """Give an order's units back to capped products (in the caller's transaction)."""
+    for line in order.lines:
+        session.execute(update(Product).where(Product.id == line.product_id,
+                                              Product.stock.is_not(None))
+                        .values(stock=Product.stock + line.quantity))
+
+
+def refund(session: Session, gateway: Gateway, order: Order, amount: int, actor: str) -> int:
+    """Give back up to what was paid; commits what came before, then calls the gateway."""
+    amount = max(0, min(amount, order.paid_cents - order.refunded_cents))
+    if amount == 0:
+        session.commit()
+        return 0
+    charge = session.scalars(select(Payment).where(
+        Payment.order_id == order.id, Payment.kind == "charge", Payment.status == "succeeded")
+        .order_by(Payment.id.desc())).first()
+    key = f"refund-{order.number}-{order.refunded_cents}"
+    ref, order_id = (charge.gateway_ref if charge else ""), order.id
+    session.commit()  # the change stands whatever the gateway says; no lock while we wait
+    try:
+        result = gateway.refund(ref, amount, key)
+    except Exception as exc:
+        result = ChargeResult(ok=False, error=str(exc))
+    order = session.get(Order, order_id)
+    if not result.ok:
+        orders.log_event(order, "refund_failed", f"Refund of {amount} cents failed: "
+                         f"{result.error or 'gateway error'}. Retry from the admin page.", actor)
+        session.commit()
+        return 0
+    session.add(Payment(order_id=order.id, kind="refund", amount_cents=amount,
+                        idempotency_key=key, status="succeeded", gateway_ref=result.ref,
+                        created_at=clock.now()))
+    order.refunded_cents += amount
+    order.payment_status = "refunded" if order.refunded_cents >= order.paid_cents else \
+        "partially_refunded"
+    orders.log_event(order, "refunded", f"Refunded {amount} cents ({result.ref}).", actor)
+    session.commit()
+    return amount
