@@ -56,9 +56,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from storefront import cli
-    from storefront.web import account, admin, auth, cart, checkout, pages, qa, shop
+    from storefront.web import account, admin, auth, cart, checkout, media, pages, qa, shop
 
-    for module in (shop, cart, auth, checkout, account, pages, admin):
+    for module in (shop, cart, auth, checkout, account, pages, admin, media):
         app.register_blueprint(module.bp)
     if app.config["QA_MODE"]:
         app.register_blueprint(qa.bp)

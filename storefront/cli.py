@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from storefront import jobs, migrate
+from storefront.cli_staff import staff
 from storefront.extensions import db, huey
 from storefront.models import Product
 from storefront.services import demo
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(staff)
 
 
 @click.command("migrate")

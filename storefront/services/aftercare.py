@@ -75,11 +75,13 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
     orders.move(order, "cancelled", actor=user.email, why=CANCEL_REASONS[reason])
     order.cancel_reason = CANCEL_REASONS[reason]
     payments.release_stock(session, order)
-    refunded = payments.refund(session, gateway, order, order.paid_cents, user.email)
-    order = session.get(Order, order.id)
+    due = order.paid_cents - order.refunded_cents
+    # The email is committed with the cancellation; the refund follows (R-COM-2).
     mail.queue(session, order.email, "cancelled",
-               {"order": order, "refunded": refunded, "round_trip": 0,
+               {"order": order, "refunded": due, "round_trip": 0,
                 "reason": order.cancel_reason, "base_url": base_url})
+    refunded = payments.refund(session, gateway, order, due, user.email)
+    order = session.get(Order, order.id)
     if refunded:
         mail.queue(session, order.email, "refund",
                    {"order": order, "refunded": refunded, "base_url": base_url})

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
-from storefront.payments import CardDetails, Gateway, GatewayDeclined
-from storefront.payments import cards as card_checks
-from storefront.services import addresses, catalog, clock
+from storefront.payments import Gateway
+from storefront.services import addresses, cards_service, catalog, clock
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
@@ -154,26 +153,7 @@ def use_new_address(session: Session, checkout: Checkout, user: User,
 def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
              form: dict[str, str]) -> PaymentMethod:
     """Check the card, have the gateway tokenise it, keep only token, brand, last 4, expiry."""
-    errors = card_checks.card_problems(form.get("card_number", ""), form.get("card_expiry", ""),
-                                       form.get("card_cvc", ""), form.get("card_name", ""),
-                                       clock.today())
-    if errors:
-        raise InvalidInput(errors)
-    month, year = card_checks.parse_expiry(form["card_expiry"]) or (0, 0)
-    card = CardDetails(card_checks.digits(form["card_number"]), month, year,
-                       form["card_cvc"].strip(), form["card_name"].strip())
-    session.rollback()  # no transaction may be open while we wait on the gateway
-    try:
-        saved = gateway.save_card(card)
-    except GatewayDeclined as exc:
-        raise InvalidInput({"card_number": str(exc)}) from None
-    if saved.funding != "credit":
-        raise InvalidInput({"card_number": f"{saved.funding.capitalize()} cards are not "
-                                           "accepted. Please use a credit card."})
-    method = PaymentMethod(user_id=user.id, kind="card", gateway=gateway.name,
-                           token=saved.token, brand=saved.brand, last4=saved.last4,
-                           exp_month=saved.exp_month, exp_year=saved.exp_year,
-                           created_at=clock.now())
+    method = cards_service.new_card(session, user, gateway, form)
     checkout = session.merge(checkout)
     checkout.payment_method = method
     session.commit()

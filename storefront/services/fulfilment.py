@@ -3,6 +3,7 @@
 Each takes the staff member (`actor`) and writes an order event with who, when and why."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from storefront.services import clock, mail, orders, payments
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 
 OPEN = ("placed",)
+log = logging.getLogger(__name__)
 
 
 def get_order(session: Session, number: str) -> Order:
@@ -97,11 +99,12 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
     order.fulfilment_status = "returned"
     order.cancel_reason = "The parcel came back undelivered."
     due = max(order.paid_cents - order.refunded_cents - round_trip, 0)
+    # The email is committed with the cancellation; the refund follows (R-COM-2).
+    mail.queue(session, order.email, "cancelled",
+               {"order": order, "refunded": due, "round_trip": round_trip,
+                "reason": order.cancel_reason, "base_url": base_url})
     refunded = payments.refund(session, gateway, order, due, actor)
     order = session.get(Order, order.id)
-    mail.queue(session, order.email, "cancelled",
-               {"order": order, "refunded": refunded, "round_trip": round_trip,
-                "reason": order.cancel_reason, "base_url": base_url})
     if refunded:
         mail.queue(session, order.email, "refund",
                    {"order": order, "refunded": refunded, "base_url": base_url})
@@ -128,6 +131,8 @@ def change_release_date(session: Session, product: Product, day: date, *, actor:
     """Move a release date; every customer with an open order is emailed (R-SHP-5)."""
     if not product.is_preorder:
         raise NotAllowed("Only preorder products have a release date.")
+    if day < clock.today():
+        raise InvalidInput({"release_date": "The release date cannot be in the past."})
     old = product.release_date
     if old == day:
         return 0
@@ -152,6 +157,7 @@ def restrict_account(session: Session, user: User, reason: str, *, actor: str) -
     if not reason:
         raise InvalidInput({"reason": "Say why, so the customer can be told."})
     user.is_restricted, user.restricted_reason = True, reason
+    log.info("account %s restricted by %s: %s", user.id, actor, reason)
     mail.queue(session, user.email, "account_restricted", {"user": user, "reason": reason})
     session.commit()
 

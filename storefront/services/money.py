@@ -13,7 +13,11 @@ def usd(cents: int) -> str:
 
 def parse_usd(text: str) -> int:
     """'1,249.00' -> 124900; raises ValueError on anything else."""
-    value = Decimal(text.replace(",", "").replace("$", "").strip())
-    if value < 0 or value != value.quantize(Decimal("0.01")):
+    try:
+        value = Decimal(text.replace(",", "").replace("$", "").strip())
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise ValueError(text) from None
+    if not exact or value < 0 or value > 10_000_000:
         raise ValueError(text)
     return int(value * 100)

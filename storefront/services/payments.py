@@ -21,11 +21,12 @@ STALE_CLAIM = timedelta(minutes=10)
 
 def _claim(session: Session, order_id: int, from_status: tuple[str, ...]) -> bool:
     """Move the payment to 'charging' if it is still in one of from_status; one winner."""
-    won = session.execute(update(Order).where(Order.id == order_id,
+    won = session.execute(update(Order).where(Order.id == order_id, Order.status == "placed",
                                               Order.payment_status.in_(from_status))
                           .values(payment_status="charging", charge_due_at=clock.now())
                           .execution_options(synchronize_session=False)).rowcount
     session.commit()
+    session.expire_all()  # what is in memory predates the claim
     return won == 1
 
 
@@ -102,6 +103,9 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     """Update Payment: a new card of the same method, charged at once (R-PAY-4, R-PAY-5)."""
     if order.payment_status != "failed" or order.status != "placed":
         raise NotAllowed("This order has no payment to fix.")
+    due_by = clock.aware(order.payment_due_by)
+    if due_by is not None and due_by <= clock.now():
+        raise NotAllowed("The payment deadline of this order has passed.")
     current = order.payment_method.kind if order.payment_method else "card"
     if method.kind != current:
         raise NotAllowed("The payment method cannot be changed after ordering; "
@@ -124,9 +128,10 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
 
 def cancel_overdue(session: Session, base_url: str = "") -> int:
     """The job: cancel orders still unpaid after their deadline, with an email (R-PAY-4)."""
+    # Row locks: an Update Payment racing this job waits, then finds the order cancelled.
     overdue = session.scalars(select(Order).where(
         Order.status == "placed", Order.payment_status == "failed",
-        Order.payment_due_by <= clock.now())).all()
+        Order.payment_due_by <= clock.now()).with_for_update()).all()
     for order in overdue:
         orders.move(order, "cancelled", actor="system", why="payment deadline passed")
         order.cancel_reason = "Payment was not completed by the deadline."

@@ -13,6 +13,7 @@ from storefront.models import Setting, User
 from storefront.services import accounts, clock, orders
 from storefront.services import cart as carts
 from storefront.services.money import usd
+from storefront.web import media
 from storefront.web.common import page
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = lambda d: d.strftime("%B %-d, %Y") if d else ""
     app.jinja_env.globals["country_name"] = accounts.country_name
     app.jinja_env.globals["countries"] = accounts.countries
+    app.jinja_env.globals["image_url"] = media.image_url
     app.jinja_env.globals["order_status"] = orders.display_status
     app.context_processor(_header)
     app.before_request(_qa_clock)

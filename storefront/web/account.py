@@ -1,15 +1,22 @@
-"""My Account: order history and order detail; nobody sees another's orders."""
+"""My Account: order history, order detail, and what a customer may do with an order."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from typing import Any
+
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from storefront.extensions import db
-from storefront.services import addresses, orders
-from storefront.services.errors import NotFound
-from storefront.web.common import page
+from storefront.models import ADDRESS_FIELDS, Order
+from storefront.payments import setup as gateways
+from storefront.services import accounts, addresses, aftercare, fulfilment, orders, payments
+from storefront.services import cards_service as cards
+from storefront.services.errors import InvalidInput, NotFound, ServiceError
+from storefront.web.common import form_values, int_arg, page, rules, see_other
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+CARD_FIELDS = ("card_number", "card_expiry", "card_cvc", "card_name")
 
 
 @bp.before_request
@@ -24,11 +31,120 @@ def orders_page() -> str:
     return page("account/orders.html", orders=orders.history(db.session, current_user.id))
 
 
-@bp.get("/orders/<number>")
-def order(number: str) -> str:
-    """One order with its lines, addresses, payment and timeline; others' are 404."""
+def _own(number: str) -> Order:
+    """The signed-in customer's order; anyone else's is 404."""
     try:
-        found = orders.get_for_customer(db.session, current_user.id, number[:20])
+        return orders.get_for_customer(db.session, current_user.id, number[:20])
     except NotFound:
         abort(404)
-    return page("account/order.html", order=found, address_lines=addresses.lines)
+
+
+def _order_page(number: str, *, form: str = "", errors: dict | None = None,
+                values: dict | None = None, refused: str = "", status: int = 200
+                ) -> tuple[str, int]:
+    """The order page with the actions that apply to it now; `form` names the one to reopen."""
+    order = _own(number)
+    # Flask-Login caches the user on g, possibly from a closed session: read the book here.
+    me = accounts.load_user(db.session, current_user.id)
+    saved = [a for a in me.addresses if a.country == me.region] if me else []
+    return page("account/order.html", order=order, address_lines=addresses.lines,
+                expected=fulfilment.expected_ship_date(order),
+                locked=aftercare.address_locked(order),
+                cancel_refusal=aftercare.cancel_refusal(order),
+                reasons=aftercare.CANCEL_REASONS, saved=saved, form=form,
+                errors=errors or {}, values=values or {}, refused=refused), status
+
+
+def _done(number: str, message: str) -> Response:
+    """Post/Redirect/Get back to the order page with a success flash."""
+    flash(message, "success")
+    return see_other(url_for("account.order", number=number))
+
+
+def _refused(number: str, exc: ServiceError, **context: Any) -> tuple[str, int]:
+    """A rule said no: nothing is kept, the page says why (422)."""
+    db.session.rollback()
+    if isinstance(exc, InvalidInput):
+        return _order_page(number, errors=exc.errors, status=422, **context)
+    if "refused" not in context:
+        flash(exc.message, "error")
+    return _order_page(number, status=422, **context)
+
+
+@bp.get("/orders/<number>")
+def order(number: str) -> tuple[str, int]:
+    """One order with its lines, addresses, payment, timeline and actions; others' are 404."""
+    return _order_page(number)
+
+
+@bp.post("/orders/<number>/address")
+def change_address(number: str) -> Response | tuple[str, int]:
+    """Ship this order to a saved or a new address, until the date is confirmed (R-SHP-4)."""
+    found = _own(number)
+    values = form_values(*ADDRESS_FIELDS, "address_id")
+    address_id = int_arg(values["address_id"], 0) or None
+    try:
+        aftercare.change_address(db.session, found, current_user, values, address_id)
+    except ServiceError as exc:
+        return _refused(number, exc, form="address", values=values)
+    return _done(found.number, "The shipping address of this order has been changed.")
+
+
+@bp.route("/orders/<number>/payment", methods=["GET", "POST"])
+def update_payment(number: str) -> Response | tuple[str, int]:
+    """Update Payment: another card, charged at once, before the deadline (R-PAY-4, R-PAY-5)."""
+    found = _own(number)
+    if found.payment_status != "failed" or found.status != "placed":
+        flash("This order has no payment to update.", "info")
+        return see_other(url_for("account.order", number=found.number))
+    if request.method == "GET":
+        return _payment_page(found)
+    card = form_values(*CARD_FIELDS)
+    gateway = gateways.current()
+    try:
+        method = cards.new_card(db.session, current_user, gateway, card)
+        payments.update_payment(db.session, gateway, found, method, rules().base_url)
+    except InvalidInput as exc:
+        db.session.rollback()
+        kept = {"card_name": card["card_name"], "card_expiry": card["card_expiry"]}
+        return _payment_page(_own(number), exc.errors, kept, 422)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return see_other(url_for("account.order", number=number))
+    return _done(number, "Thank you: your payment went through.")
+
+
+def _payment_page(found: Order, errors: dict | None = None, values: dict | None = None,
+                  status: int = 200) -> tuple[str, int]:
+    return page("account/payment.html", order=found, errors=errors or {},
+                values=values or {}), status
+
+
+@bp.post("/orders/<number>/cancel")
+def cancel(number: str) -> Response | tuple[str, int]:
+    """Cancel a preorder where the rules allow; anything paid is refunded (R-RET-3)."""
+    found = _own(number)
+    reason = request.form.get("reason", "")[:40]
+    try:
+        aftercare.cancel(db.session, gateways.current(), found, current_user, reason,
+                         rules().base_url)
+    except InvalidInput as exc:
+        return _refused(number, exc, form="cancel", values={"reason": reason})
+    except ServiceError as exc:
+        return _refused(number, exc, form="cancel", values={"reason": reason},
+                        refused=exc.message)
+    return _done(number, "Your order has been cancelled. We have emailed you the details.")
+
+
+@bp.post("/orders/<number>/exchange")
+def request_exchange(number: str) -> Response | tuple[str, int]:
+    """Ask to replace a defective item of a shipped order (R-RET-1, R-RET-2)."""
+    found = _own(number)
+    reason = request.form.get("reason", "")[:2000]
+    try:
+        aftercare.request_exchange(db.session, found, current_user, reason)
+    except ServiceError as exc:
+        return _refused(number, exc, form="exchange", values={"reason": reason})
+    return _done(number, "Your exchange request has been sent. We will email you once "
+                         "it is approved.")

@@ -1,0 +1,153 @@
+"""`flask staff ...`: the admin pages' actions for scripts and operators (actor "cli")."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from storefront.extensions import db
+from storefront.models import User
+from storefront.payments import setup as gateways
+from storefront.services import catalog, fulfilment, products
+from storefront.services.errors import InvalidInput, NotFound, ServiceError
+from storefront.services.money import parse_usd, usd
+
+ACTOR = "cli"
+
+
+def _base_url() -> str:
+    return str(current_app.config.get("BASE_URL") or "")
+
+
+def _service(command: Callable[..., str]) -> Callable[..., None]:
+    """Run in the app context; print the outcome, or the refusal with a non-zero exit."""
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            click.echo(command(*args, **kwargs))
+        except InvalidInput as exc:
+            db.session.rollback()
+            raise click.ClickException(
+                "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+        except ServiceError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+    return with_appcontext(run)
+
+
+@click.group("staff")
+def staff() -> None:
+    """Staff actions after the order: shipping dates, shipments, returns, catalogue."""
+
+
+@staff.command("finalize-shipping-date")
+@click.argument("day")
+@click.option("--order", "number", help="One order, by number.")
+@click.option("--product", "slug", help="Every open order of this product.")
+@_service
+def finalize_shipping_date(day: str, number: str | None, slug: str | None) -> str:
+    """Confirm a shipping date (YYYY-MM-DD): emailed, preorders charged (R-PAY-3)."""
+    if bool(number) == bool(slug):
+        raise click.UsageError("Give exactly one of --order NUMBER or --product SLUG.")
+    when = fulfilment.parse_day(day, "shipping_date")
+    targets = [fulfilment.get_order(db.session, number)] if number else \
+        fulfilment.open_orders_of(db.session, catalog.get_product(db.session, slug or ""))
+    done = fulfilment.finalize_shipping_date(db.session, targets, when, actor=ACTOR,
+                                             base_url=_base_url())
+    return f"shipping date {when.isoformat()} confirmed for {done} order(s); {done} emailed"
+
+
+@staff.command("mark-shipped")
+@click.argument("number")
+@click.argument("carrier")
+@click.argument("tracking")
+@_service
+def mark_shipped(number: str, carrier: str, tracking: str) -> str:
+    """Mark an order shipped; the customer is emailed the tracking number (R-SHP-2)."""
+    order = fulfilment.get_order(db.session, number)
+    fulfilment.mark_shipped(db.session, order, carrier, tracking, actor=ACTOR,
+                            base_url=_base_url())
+    return f"{number} shipped with {carrier} {tracking}"
+
+
+@staff.command("mark-returned")
+@click.argument("number")
+@click.option("--round-trip", help="Round-trip shipping in USD (default: twice the fee).")
+@_service
+def mark_returned(number: str, round_trip: str | None) -> str:
+    """A parcel came back undelivered: cancel and refund paid minus round trip (R-RET-4)."""
+    cents = None
+    if round_trip is not None:
+        try:
+            cents = parse_usd(round_trip)
+        except (ValueError, ArithmeticError):
+            raise InvalidInput({"round_trip": "Enter an amount in USD, e.g. 36.00."}) from None
+    order = fulfilment.get_order(db.session, number)
+    refunded = fulfilment.mark_returned(db.session, gateways.current(), order, actor=ACTOR,
+                                        round_trip_cents=cents, base_url=_base_url())
+    return f"{number} returned and cancelled; refunded {usd(refunded)}"
+
+
+@staff.command("approve-exchange")
+@click.argument("number")
+@_service
+def approve_exchange(number: str) -> str:
+    """Approve an order's exchange request; a replacement shipment is created (R-RET-2)."""
+    fulfilment.approve_exchange(db.session, fulfilment.get_order(db.session, number),
+                                actor=ACTOR, base_url=_base_url())
+    return f"exchange approved for {number}"
+
+
+@staff.command("change-release-date")
+@click.argument("slug")
+@click.argument("day")
+@_service
+def change_release_date(slug: str, day: str) -> str:
+    """Move a release date; customers with open orders are emailed (R-SHP-5)."""
+    product = catalog.get_product(db.session, slug)
+    when = fulfilment.parse_day(day, "release_date")
+    count = fulfilment.change_release_date(db.session, product, when, actor=ACTOR,
+                                           base_url=_base_url())
+    return f"{slug} releases on {when.isoformat()}; {count} customer(s) emailed"
+
+
+@staff.command("restrict-account")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (the customer is told).")
+@_service
+def restrict_account(email: str, reason: str) -> str:
+    """Stop an account from placing orders (R-RET-5)."""
+    user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"No account with the email {email}.")
+    fulfilment.restrict_account(db.session, user, reason, actor=ACTOR)
+    return f"{user.email} restricted"
+
+
+@staff.command("set-product")
+@click.argument("slug")
+@click.option("--name")
+@click.option("--price", help="USD, e.g. 54.50.")
+@click.option("--stock", help="Units left; an empty string for no cap.")
+@click.option("--per-order-limit", help="An empty string for the default.")
+@click.option("--per-customer-limit", help="An empty string for no limit.")
+@click.option("--release-date", help="YYYY-MM-DD (refused once customers have ordered).")
+@click.option("--preorder-ends", help="YYYY-MM-DD.")
+@click.option("--restricted-regions", help='Country codes, e.g. "FR DE".')
+@click.option("--cancellable/--not-cancellable", default=None)
+@_service
+def set_product(slug: str, cancellable: bool | None, **changes: str | None) -> str:
+    """Change fields of a product; the others keep their values (R-CAT-*)."""
+    product = catalog.get_product(db.session, slug)
+    form = products.form_of(product) | {k: v for k, v in changes.items() if v is not None}
+    if cancellable is not None:
+        form["cancellable"] = "on" if cancellable else ""
+    products.save_product(db.session, product, form, None)
+    changed = sorted([k for k, v in changes.items() if v is not None]
+                     + (["cancellable"] if cancellable is not None else []))
+    return f"{slug} saved ({', '.join(changed) or 'no changes'})"

@@ -1,0 +1,39 @@
+"""Uploaded product images, served by content digest so they can be cached for good."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, request, url_for
+
+from storefront.extensions import db
+from storefront.models import Product
+from storefront.services import products
+
+bp = Blueprint("media", __name__)
+TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/media/products/<digest>.<ext>")
+def product_image(digest: str, ext: str) -> Response:
+    """The image bytes; the URL changes when the image does, so it never goes stale."""
+    if ext not in TYPES or not DIGEST_RE.match(digest):
+        abort(404)
+    image = products.image_by_digest(db.session, digest)
+    if image is None or image.content_type != TYPES[ext]:
+        abort(404)
+    response = Response(image.data, mimetype=image.content_type)
+    response.set_etag(digest)
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+    return response.make_conditional(request)
+
+
+def image_url(product: Product) -> str:
+    """Where a product's image is: an upload ('media:<digest>.<ext>') or a static file."""
+    if product.image.startswith("media:"):
+        digest, _, ext = product.image.removeprefix("media:").partition(".")
+        return url_for("media.product_image", digest=digest, ext=ext)
+    return url_for("static", filename=product.image)
