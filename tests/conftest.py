@@ -89,9 +89,10 @@ def app(_app, database_url):
 
 @pytest.fixture()
 def session(app):
-    """The database session services receive (inside an app context)."""
-    with app.app_context():
-        yield db.session
+    """The database session services receive (services need no app context; requests made
+    in the same test then get their own, so nothing of one request leaks into the next)."""
+    yield db.session
+    db.session.remove()
 
 
 @pytest.fixture()

@@ -88,7 +88,9 @@ def check_cart(cart: Cart | None, user: User) -> Cart:
     if cart is None or not cart.lines:
         raise NotAllowed("Your cart is empty.")
     if user.is_restricted:
-        raise NotAllowed("This account can no longer place orders. Please contact support.")
+        raise NotAllowed("This account can no longer place orders"
+                         + (f" ({user.restricted_reason})" if user.restricted_reason else "")
+                         + ". Please contact support.")
     for line in cart.lines:
         catalog.check_purchasable(line.product, user.region, line.quantity)
     return cart

@@ -128,3 +128,13 @@ def test_in_stock_orders_expect_to_ship_seven_business_days_after_payment_R_SHP_
     (order,) = place(session, {"pocket-cat-keychain": 1})
     order.paid_at = datetime(2027, 3, 5, 10, tzinfo=UTC)  # a Friday
     assert fulfilment.expected_ship_date(order) == date(2027, 3, 16)
+
+
+def test_no_return_for_preference_only_an_exchange_for_a_defect_R_RET_1(session):
+    (order,) = place(session, {"pocket-cat-keychain": 1})
+    fulfilment.mark_shipped(session, order, "DHL", "123", actor=STAFF)
+    assert aftercare.cancel_refusal(order) == "This order can no longer be cancelled."
+    with pytest.raises(NotAllowed):
+        aftercare.cancel(session, gateway(), order, user(session), "no_longer_needed")
+    with pytest.raises(InvalidInput):
+        aftercare.request_exchange(session, order, user(session), "meh")

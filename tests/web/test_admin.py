@@ -270,8 +270,8 @@ def test_a_restricted_account_can_no_longer_check_out_R_RET_5(session, staff_cli
     login(staff_client)
     staff_client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
     refused = staff_client.get("/checkout/", follow_redirects=True)
-    assert flash(refused) == ("error", "This account can no longer place orders. "
-                                       "Please contact support.")
+    assert flash(refused) == ("error", "This account can no longer place orders "
+                                       "(Refused delivery twice.). Please contact support.")
     assert len(mails("account_restricted")) == 1
 
 

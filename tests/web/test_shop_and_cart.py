@@ -117,3 +117,15 @@ def test_guide_pages_terms_and_privacy_exist_and_the_footer_links_them_R_ACC_4(c
         assert f'href="{path}"' in footer, path
         assert client.get(path).status_code == 200, path
     assert client.get("/guide/nope").status_code == 404
+
+
+def test_the_terms_state_guardian_consent_and_no_warranty_for_minors_R_NTC_1_R_NTC_2(client):
+    terms = client.get("/terms").get_data(as_text=True)
+    assert 'id="minors"' in terms and "guardian" in terms
+    assert "no warranty that information on Storefront is harmless to minors" in terms
+
+
+def test_orders_are_taken_on_the_website_only_R_CHK_9(client):
+    guide = client.get("/guide/how-to-order").get_data(as_text=True)
+    assert "Orders are accepted on this website only" in guide
+    assert "cannot take orders by phone, email or post" in guide
