@@ -56,9 +56,23 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from storefront import cli
-    from storefront.web import account, admin, auth, cart, checkout, media, pages, qa, shop
+    from storefront.web import (
+        account,
+        addresses,
+        admin,
+        auth,
+        cart,
+        checkout,
+        media,
+        pages,
+        password,
+        qa,
+        shop,
+        social,
+    )
 
-    for module in (shop, cart, auth, checkout, account, pages, admin, media):
+    for module in (shop, cart, auth, checkout, account, pages, admin, media, social, password,
+                   addresses):
         app.register_blueprint(module.bp)
     if app.config["QA_MODE"]:
         app.register_blueprint(qa.bp)

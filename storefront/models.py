@@ -45,6 +45,7 @@ class User(Base):
     restricted_reason: Mapped[str] = mapped_column(String(300), default="")
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     addresses: Mapped[list[Address]] = relationship(
         back_populates="user", order_by="Address.id", cascade="all, delete-orphan")
@@ -56,6 +57,19 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class SocialIdentity(Base):
+    """A Google or Facebook account that signs in to a store account (R-ACC-2, R-ACC-7)."""
+    __tablename__ = "social_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))  # google | facebook
+    subject: Mapped[str] = mapped_column(String(255))  # the provider's stable user id
+    email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Address(Base):
