@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     # The store's public address, for links in emails.
     "BASE_URL": "http://127.0.0.1:5000",
     "PAYMENT_GATEWAY": "test",
+    "STRIPE_SECRET_KEY": "",
     "MAIL_FROM": "Storefront <orders@storefront.example>",
     "SUPPORT_EMAIL": "support@storefront.example",
     "SMTP_HOST": "",

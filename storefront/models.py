@@ -188,6 +188,7 @@ class Checkout(Base):
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     billing_same: Mapped[bool | None] = mapped_column(Boolean)
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
+    coupon_code: Mapped[str] = mapped_column(String(40), default="")
     error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -353,6 +354,38 @@ class Email(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Coupon(Base):
+    """A discount code (R-CHK-7): percent or fixed amount off the items of one order."""
+    __tablename__ = "coupons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # percent | amount
+    value: Mapped[int] = mapped_column(Integer)  # percent 1-100, or cents
+    min_items_cents: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    once_per_customer: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CouponUse(Base):
+    """A coupon spent on an order; a cancelled order does not give it back (R-RET-3)."""
+    __tablename__ = "coupon_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    # "coupon:user" for once-per-customer coupons: the database refuses a second use.
+    once_key: Mapped[str | None] = mapped_column(String(60), unique=True)
+    discount_cents: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    order: Mapped[Order] = relationship()
 
 
 class Setting(Base):

@@ -27,6 +27,7 @@ class SavedMethod:
     exp_month: int
     exp_year: int
     funding: str = "credit"  # credit | debit | prepaid
+    kind: str = "card"  # card | paypal
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,30 @@ class GatewayDeclined(Exception):
 
 
 class Gateway(Protocol):
+    """A payment provider. Methods are saved for later charges (preorders are charged when
+    their shipping date is confirmed), never held as authorisations that would expire."""
+
     name: str
+    # True when card numbers are typed into our own form (the test gateway); False when the
+    # provider collects them on its hosted page (start_setup("card", ...)).
+    collects_cards: bool
 
     def save_card(self, card: CardDetails) -> SavedMethod:
         """Tokenise a card for later charges; raises GatewayDeclined."""
+
+    def start_setup(self, method: str, *, reference: str, return_url: str,
+                    cancel_url: str) -> str:
+        """Where to send the customer to approve a reusable `method` ("paypal" or "card");
+        the provider then redirects to return_url with a `token` query argument."""
+
+    def finish_setup(self, method: str, token: str) -> SavedMethod:
+        """The saved method the approval produced; raises GatewayDeclined."""
+
+    def authorize(self, token: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
+        """A small authorisation to verify a method (voided at once, R-CHK-6)."""
+
+    def lookup(self, idempotency_key: str) -> ChargeResult | None:
+        """What became of a charge whose answer was lost; None if it never happened."""
 
     def charge(self, token: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
         """Charge a saved method; the same key never charges twice."""

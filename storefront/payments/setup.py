@@ -10,9 +10,16 @@ from storefront.payments.testgateway import TestGateway
 
 def init_app(app: Flask) -> None:
     name = app.config["PAYMENT_GATEWAY"]
-    if name != "test":
-        raise RuntimeError(f"Unknown payment gateway {name!r}; the store knows: test.")
-    app.extensions["gateway"] = TestGateway(db.session.session_factory)
+    gateway: Gateway
+    if name == "test":
+        gateway = TestGateway(db.session.session_factory)
+    elif name == "stripe":
+        from storefront.payments.stripegateway import StripeGateway  # only when configured
+
+        gateway = StripeGateway(app.config["STRIPE_SECRET_KEY"])
+    else:
+        raise RuntimeError(f"Unknown payment gateway {name!r}; the store knows: test, stripe.")
+    app.extensions["gateway"] = gateway
 
 
 def current() -> Gateway:

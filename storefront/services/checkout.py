@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
 from storefront.payments import Gateway
-from storefront.services import addresses, cards_service, catalog, clock
+from storefront.services import addresses, cards_service, catalog, clock, coupons
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
+from storefront.services.coupons import Discount
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 
 
@@ -49,6 +50,8 @@ class OrderPlan:
     lines: list[PlanLine]
     shipping_cents: int
     charge_now: bool = False
+    discount_cents: int = 0
+    coupon_code: str = ""
 
     @property
     def items_cents(self) -> int:
@@ -56,16 +59,21 @@ class OrderPlan:
 
     @property
     def total_cents(self) -> int:
-        return self.items_cents + self.shipping_cents
+        return self.items_cents + self.shipping_cents - self.discount_cents
 
 
-def plan(cart: Cart, country: str, rules: Rules) -> list[OrderPlan]:
-    """Each preorder product its own order, all in-stock items one order, each with a fee."""
+def plan(cart: Cart, country: str, rules: Rules, discount: Discount | None = None
+         ) -> list[OrderPlan]:
+    """Each preorder product its own order, all in-stock items one order, each with a fee;
+    a coupon's discount on the one order it applies to (R-CHK-3, R-CHK-4, R-CHK-7)."""
     fee = rules.fee(country)
     instock = [li for li in cart.lines if not li.product.is_preorder]
     plans = [OrderPlan("instock", [_plan_line(li) for li in instock], fee)] if instock else []
     plans += [OrderPlan("preorder", [_plan_line(li)], fee)
               for li in cart.lines if li.product.is_preorder]
+    if discount is not None:
+        plans[discount.position].discount_cents = discount.cents
+        plans[discount.position].coupon_code = discount.coupon.code
     for p in plans:
         p.charge_now = p.kind == "instock" or p.total_cents > rules.charge_at_order_threshold
     return plans
@@ -76,10 +84,10 @@ def _plan_line(line: Any) -> PlanLine:
     return PlanLine(p.id, p.slug, p.name, p.price_cents, line.quantity, p.release_date)
 
 
-def fingerprint(cart: Cart) -> str:
+def fingerprint(cart: Cart, coupon_code: str = "") -> str:
     """What the customer saw on the confirm page; confirming a changed cart is refused."""
     raw = ";".join(f"{li.product_id}x{li.quantity}@{li.product.price_cents}"
-                   for li in sorted(cart.lines, key=lambda li: li.product_id))
+                   for li in sorted(cart.lines, key=lambda li: li.product_id)) + coupon_code
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -173,6 +181,37 @@ def use_billing(session: Session, checkout: Checkout, user: User, same: bool,
             raise InvalidInput({"country": "Choose a country."})
         checkout.billing_same = False
         checkout.billing_address = addresses.clean(data or {}, region)
+    session.commit()
+
+
+def discount_for(session: Session, checkout: Checkout, user: User, cart: Cart, rules: Rules
+                 ) -> Discount | None:
+    """The checkout's coupon as a discount now, or NotAllowed saying why it no longer works."""
+    if not checkout.coupon_code:
+        return None
+    totals = [p.items_cents for p in plan(cart, user.region or "", rules)]
+    return coupons.check(session, coupons.find(session, checkout.coupon_code), user, totals)
+
+
+def preview(session: Session, checkout: Checkout, user: User, cart: Cart, rules: Rules
+            ) -> tuple[list[OrderPlan], str]:
+    """The orders to confirm, and why the coupon no longer applies (if it does not)."""
+    try:
+        discount = discount_for(session, checkout, user, cart, rules)
+    except NotAllowed as exc:
+        return plan(cart, user.region or "", rules), exc.message
+    return plan(cart, user.region or "", rules, discount), ""
+
+
+def use_coupon(session: Session, checkout: Checkout, user: User, code: str, rules: Rules
+               ) -> None:
+    """Apply a coupon code to the checkout, or remove it with an empty code."""
+    cart = check_cart(load_cart(session, user), user)
+    code = coupons.normal_code(code)
+    if code:
+        totals = [p.items_cents for p in plan(cart, user.region or "", rules)]
+        coupons.check(session, coupons.find(session, code), user, totals)
+    checkout.coupon_code = code
     session.commit()
 
 

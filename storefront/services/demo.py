@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from storefront.models import Address, Base, Product
+from storefront.models import Address, Base, Coupon, Product
 from storefront.services import accounts, clock
 
 CUSTOMER_PASSWORD = "Qa-Passw0rd!"
@@ -61,6 +61,14 @@ def seed(session: Session) -> None:
                         phone="+33 1 55 55 01 00", is_default=True))
     accounts.create_user(session, email="staff@example.com", password=STAFF_PASSWORD,
                          region="US", is_staff=True)
+    session.add_all([
+        Coupon(code="WELCOME10", kind="percent", value=10, min_items_cents=2000,
+               once_per_customer=True, created_at=now),
+        Coupon(code="FIVEOFF", kind="amount", value=500, once_per_customer=False,
+               created_at=now),
+        Coupon(code="EXPIRED5", kind="amount", value=500, starts_at=now - timedelta(days=30),
+               ends_at=now - timedelta(days=1), created_at=now),
+    ])
     session.commit()
 
 

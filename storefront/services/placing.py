@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import cart as carts
-from storefront.services import clock, mail, orders
-from storefront.services.checkout import Rules, by_token, check_cart, fingerprint, next_step, plan
+from storefront.services import clock, coupons, mail, orders
+from storefront.services.checkout import (
+    Rules,
+    by_token,
+    check_cart,
+    discount_for,
+    fingerprint,
+    next_step,
+    plan,
+)
 from storefront.services.errors import NotAllowed, PaymentFailed
 
 COUNTED = ("pending_payment", "placed", "shipped", "completed")
@@ -63,30 +71,39 @@ def _place(session: Session, checkout: Checkout, user: User, seen: str, rules: R
     if next_step(checkout) != "confirm":
         raise NotAllowed("Please complete every checkout step first.")
     cart = check_cart(carts.get(session, carts.Owner(user_id=user.id)), user)
-    if fingerprint(cart) != seen:
+    if fingerprint(cart, checkout.coupon_code) != seen:
         raise NotAllowed("Your cart changed since you reviewed it. Please check the orders "
                          "below and confirm again.")
     address = checkout.shipping_address or {}
     if address.get("country") != user.region:
         raise NotAllowed("The shipping address must be in your account region.")
+    try:
+        discount = discount_for(session, checkout, user, cart, rules)
+    except NotAllowed as exc:
+        raise NotAllowed(f"{exc.message} Remove the coupon to continue.") from None
     for line in cart.lines:
         _check_customer_limit(session, user, line.product, line.quantity)
         _take_stock(session, line.product, line.quantity)
     now = clock.now()
     placed = []
-    for position, p in enumerate(plan(cart, user.region or "", rules)):
+    for position, p in enumerate(plan(cart, user.region or "", rules, discount)):
         order = Order(number=orders.new_number(), user_id=user.id, email=user.email,
                       checkout=checkout, position=position, kind=p.kind,
                       status="pending_payment",
                       payment_status="pending" if p.charge_now else "incomplete",
                       items_cents=p.items_cents, shipping_cents=p.shipping_cents,
-                      total_cents=p.total_cents, shipping_address=dict(address),
+                      discount_cents=p.discount_cents, total_cents=p.total_cents,
+                      shipping_address=dict(address),
                       billing_address=dict(checkout.billing_address or address),
                       payment_method_id=checkout.payment_method_id, created_at=now)
         order.lines = [OrderLine(product_id=li.product_id, product_name=li.name,
                                  unit_price_cents=li.unit_cents, quantity=li.quantity,
                                  release_date=li.release_date) for li in p.lines]
         orders.log_event(order, "placed", "Order placed on the website.", user.email)
+        if discount is not None and p.discount_cents:
+            coupons.spend(session, discount, user, order)
+            orders.log_event(order, "coupon", f"Coupon {p.coupon_code}: "
+                             f"{p.discount_cents} cents off the items.", user.email)
         session.add(order)
         placed.append(order)
     session.flush()
@@ -161,6 +178,7 @@ def _undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[O
         order = session.merge(order)
         order.payment_status = "failed"
         orders.move(order, "failed", actor="system", why="payment declined at checkout")
+        coupons.release(session, order)
         for line in order.lines:
             session.execute(update(Product).where(Product.id == line.product_id,
                                                   Product.stock.is_not(None))

@@ -3,16 +3,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from storefront.extensions import db
-from storefront.models import ADDRESS_FIELDS, Order
+from storefront.extensions import db, limiter
+from storefront.models import ADDRESS_FIELDS, Order, User
 from storefront.payments import setup as gateways
-from storefront.services import accounts, addresses, aftercare, fulfilment, orders, payments
+from storefront.services import (
+    accounts,
+    addresses,
+    aftercare,
+    deletion,
+    fulfilment,
+    orders,
+    payments,
+)
 from storefront.services import cards_service as cards
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
+from storefront.web.auth import _login_limit
 from storefront.web.common import form_values, int_arg, page, rules, see_other
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -148,3 +157,34 @@ def request_exchange(number: str) -> Response | tuple[str, int]:
         return _refused(number, exc, form="exchange", values={"reason": reason})
     return _done(number, "Your exchange request has been sent. We will email you once "
                          "it is approved.")
+
+
+
+def _delete_page(me: User, errors: dict | None = None, status: int = 200) -> tuple[str, int]:
+    return page("account/delete.html", me=me, blocking=deletion.blocking_orders(db.session, me),
+                errors=errors or {}), status
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def delete_account() -> Response | tuple[str, int]:
+    """Delete the account: refused while orders are unshipped, naming them (R-ACC-8)."""
+    me = accounts.load_user(db.session, current_user.id)
+    if me is None:
+        abort(404)
+    if request.method == "GET":
+        return _delete_page(me)
+    try:
+        deletion.delete_account(db.session, me, password=request.form.get("password", "")[:500],
+                                confirmed=bool(request.form.get("confirm")),
+                                base_url=rules().base_url)
+    except deletion.DeletionBlocked:
+        db.session.rollback()
+        return _delete_page(me, status=409)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _delete_page(me, exc.errors, 422)
+    logout_user()
+    session.clear()
+    flash("Your account has been deleted. We have sent a last email to confirm it.", "info")
+    return see_other(url_for("shop.index"))

@@ -121,12 +121,36 @@ def confirm() -> Response | tuple[str, int]:
     step = checkouts.next_step(checkout)
     if step != "confirm":
         return see_other(url_for(f"checkout.{step}"))
+    return _confirm_page(checkout)
+
+
+def _confirm_page(checkout: Checkout, typed: str | None = None, error: str = "",
+                  status: int = 200) -> tuple[str, int]:
     cart = checkouts.load_cart(db.session, current_user)
-    plans = checkouts.plan(cart, current_user.region, rules())
+    plans, coupon_problem = checkouts.preview(db.session, checkout, current_user, cart, rules())
     return page("checkout/confirm.html", checkout=checkout, plans=plans, step="confirm",
-                steps=STEPS, done=3, seen=checkouts.fingerprint(cart),
+                steps=STEPS, done=3, seen=checkouts.fingerprint(cart, checkout.coupon_code),
                 grand_total=sum(p.total_cents for p in plans), address_lines=addresses.lines,
-                country_name=accounts.country_name), 200
+                country_name=accounts.country_name,
+                coupon_value=checkout.coupon_code if typed is None else typed,
+                errors={"coupon_code": error or coupon_problem} if error or coupon_problem
+                else {}), status
+
+
+@bp.post("/coupon")
+def coupon() -> Response | tuple[str, int]:
+    """Apply a coupon code on the confirm page, or remove it (R-CHK-7)."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    typed = "" if request.form.get("remove") else request.form.get("coupon_code", "")[:100]
+    try:
+        checkouts.use_coupon(db.session, checkout, current_user, typed, rules())
+    except ServiceError as exc:
+        db.session.rollback()
+        return _confirm_page(checkout, typed, exc.message, 422)
+    flash("Coupon applied." if typed.strip() else "Coupon removed.", "success")
+    return see_other(url_for("checkout.confirm"))
 
 
 @bp.post("/confirm")

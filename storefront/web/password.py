@@ -1,12 +1,96 @@
-"""(being written)"""
+"""Forgotten passwords (emailed link) and password changes on My Account (R-ACC-3, R-ACC-9)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, request, url_for
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from storefront.extensions import db, limiter
+from storefront.services import accounts, passwords
+from storefront.services.errors import InvalidInput
+from storefront.web.auth import _login_limit, _start_session
+from storefront.web.common import form_values, page, see_other
 
 bp = Blueprint("password", __name__)
+# Per address as well as per client: nobody can flood one inbox with reset emails.
+PER_EMAIL_LIMIT = "5 per hour"
+SENT = ("If an account uses that email, we have sent it a link to reset the password. "
+        "The link is valid for one hour. Check your inbox and spam folder.")
 
 
-@bp.get("/password/forgot")
-def forgot() -> str:
-    """Placeholder until the reset flow lands."""
-    return ""
+def _posted_email() -> str:
+    return "reset:" + accounts.normal_email(request.form.get("email", ""))[:254]
+
+
+def _reset_link(token: str) -> str:
+    """Production links use the configured address, never the request's Host header."""
+    path = url_for("password.reset", token=token)
+    if current_app.config["ENV"] == "production":
+        return current_app.config["BASE_URL"].rstrip("/") + path
+    return request.host_url.rstrip("/") + path
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(lambda: PER_EMAIL_LIMIT, methods=["POST"], key_func=_posted_email)
+def forgot() -> Response | str | tuple[str, int]:
+    """Ask for a reset link; the answer is the same whether the email exists (R-ACC-9)."""
+    values = form_values("email")
+    if request.method == "POST":
+        try:
+            passwords.request_reset(db.session, values["email"][:500],
+                                    secret=current_app.config["SECRET_KEY"],
+                                    link_for=_reset_link)
+        except InvalidInput as exc:
+            db.session.rollback()
+            return page("auth/forgot.html", values=values, errors=exc.errors), 422
+        flash(SENT, "info")
+        return see_other(url_for("password.forgot"))
+    return page("auth/forgot.html", values=values, errors={})
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset(token: str) -> Response | str | tuple[str, int]:
+    """Choose a new password through the emailed link; then signed in afresh (R-ACC-3)."""
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        passwords.check_token(db.session, token, secret)
+    except passwords.LinkInvalid as exc:
+        db.session.rollback()
+        return page("auth/reset.html", problem=exc.message, errors={}, token=token), 400
+    if request.method == "GET":
+        return page("auth/reset.html", problem="", errors={}, token=token)
+    try:
+        user = passwords.reset(db.session, token, request.form.get("password", "")[:500],
+                               request.form.get("password_confirm", "")[:500], secret=secret)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return page("auth/reset.html", problem="", errors=exc.errors, token=token), 422
+    _start_session(user)
+    flash("Your password has been changed. Any other sessions of your account are "
+          "logged out.", "success")
+    return see_other(url_for("account.orders_page"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change() -> Response | str | tuple[str, int]:
+    """Change the password of a password account; other sessions end, this one stays."""
+    user = accounts.load_user(db.session, current_user.id)
+    if user is None or not user.password_hash:
+        flash("Your account signs in with Google or Facebook: it has no password here.", "info")
+        return see_other(url_for("account.orders_page"))
+    if request.method == "GET":
+        return page("account/password.html", errors={})
+    try:
+        passwords.change(db.session, user, request.form.get("current_password", "")[:500],
+                         request.form.get("password", "")[:500],
+                         request.form.get("password_confirm", "")[:500])
+    except InvalidInput as exc:
+        db.session.rollback()
+        return page("account/password.html", errors=exc.errors), 422
+    login_user(user)  # the session now carries the new session version
+    flash("Your password has been changed. Your other sessions are logged out.", "success")
+    return see_other(url_for("account.orders_page"))
