@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
         account,
         addresses,
         admin,
+        admin_coupons,
         auth,
         cart,
         checkout,
@@ -71,8 +72,8 @@ def _register_blueprints(app: Flask) -> None:
         social,
     )
 
-    for module in (shop, cart, auth, checkout, account, pages, admin, media, social, password,
-                   addresses):
+    for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
+                   social, password, addresses):
         app.register_blueprint(module.bp)
     if app.config["QA_MODE"]:
         app.register_blueprint(qa.bp)

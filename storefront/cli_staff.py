@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from storefront.extensions import db
 from storefront.models import User
 from storefront.payments import setup as gateways
-from storefront.services import catalog, fulfilment, products
+from storefront.services import catalog, coupons, fulfilment, products
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 
@@ -151,3 +152,29 @@ def set_product(slug: str, cancellable: bool | None, **changes: str | None) -> s
     changed = sorted([k for k, v in changes.items() if v is not None]
                      + (["cancellable"] if cancellable is not None else []))
     return f"{slug} saved ({', '.join(changed) or 'no changes'})"
+
+
+@staff.command("coupon-create")
+@click.argument("code")
+@click.option("--percent", help="Percent off one order's items, 1-100.")
+@click.option("--amount", help="Amount off one order's items, in USD.")
+@click.option("--min-spend", default="", help="Minimum items total of the order, in USD.")
+@click.option("--ends", default="", help="Last moment of validity (exclusive), YYYY-MM-DD.")
+@click.option("--many", is_flag=True, help="Usable more than once per customer.")
+@_service
+def coupon_create(code: str, percent: str | None, amount: str | None, min_spend: str,
+                  ends: str, many: bool) -> str:
+    """Create a coupon (R-CHK-7)."""
+    ends_at = datetime.fromisoformat(ends).replace(tzinfo=UTC) if ends else None
+    made = coupons.create(db.session, code=code, kind="percent" if percent else "amount",
+                          value=percent or amount or "", min_spend=min_spend,
+                          ends_at=ends_at, once_per_customer=not many)
+    return f"coupon {made.code} created"
+
+
+@staff.command("coupon-disable")
+@click.argument("code")
+@_service
+def coupon_disable(code: str) -> str:
+    """Disable a coupon."""
+    return f"coupon {coupons.set_active(db.session, code, False).code} disabled"
