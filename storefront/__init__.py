@@ -70,11 +70,14 @@ def _register_blueprints(app: Flask) -> None:
         qa,
         shop,
         social,
+        testpay,
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
                    social, password, addresses):
         app.register_blueprint(module.bp)
+    if app.config["PAYMENT_GATEWAY"] == "test":
+        app.register_blueprint(testpay.bp)
     if app.config["QA_MODE"]:
         app.register_blueprint(qa.bp)
         csrf.exempt(qa.bp)

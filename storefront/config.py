@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     # The store's public address, for links in emails.
     "BASE_URL": "http://127.0.0.1:5000",
     "PAYMENT_GATEWAY": "test",
+    # Verify each new card with a small authorisation voided at once (R-CHK-6).
+    "VERIFY_CARDS": False,
     "STRIPE_SECRET_KEY": "",
     "MAIL_FROM": "Storefront <orders@storefront.example>",
     "SUPPORT_EMAIL": "support@storefront.example",
@@ -36,6 +38,24 @@ DEFAULTS: dict[str, Any] = {
     "HUEY_SQLITE_PATH": "instance/huey.db",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PER_PAGE": 24,
+    # Google and Facebook sign-in (R-ACC-2): a provider shows only when its client id is set,
+    # or, in QA mode without real credentials, through the local test providers.
+    "GOOGLE_CLIENT_ID": "",
+    "GOOGLE_CLIENT_SECRET": "",
+    "GOOGLE_METADATA_URL": "https://accounts.google.com/.well-known/openid-configuration",
+    "FACEBOOK_CLIENT_ID": "",
+    "FACEBOOK_CLIENT_SECRET": "",
+    "FACEBOOK_AUTHORIZE_URL": "https://www.facebook.com/v22.0/dialog/oauth",
+    "FACEBOOK_TOKEN_URL": "https://graph.facebook.com/v22.0/oauth/access_token",
+    "FACEBOOK_API_URL": "https://graph.facebook.com/v22.0/",
+    # Public origin for the /auth/<provider>/callback redirect URIs; empty: the request's host.
+    "OAUTH_REDIRECT_BASE_URL": "",
+    # Test-only knobs of the local QA providers (storefront/qa_providers): the issuer they
+    # claim (empty: their own URL), the life of their tokens in seconds (negative: already
+    # expired), and signing ID tokens with a key their JWKS does not publish (a forgery).
+    "QA_PROVIDER_ISSUER": "",
+    "QA_PROVIDER_TOKEN_TTL": 3600,
+    "QA_PROVIDER_FORGE_SIGNATURE": False,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,

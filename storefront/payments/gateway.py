@@ -35,6 +35,8 @@ class ChargeResult:
     ok: bool
     ref: str = ""
     error: str = ""
+    # No answer, even after a retry and a look-up: the charge may or may not have happened.
+    unknown: bool = False
 
 
 class GatewayDeclined(Exception):

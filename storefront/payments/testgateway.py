@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,9 +28,56 @@ class TestGateway:
     """Deterministic gateway for development, tests and QA mode."""
     __test__ = False
     name = "test"
+    collects_cards = True
+    # Test-only fault injection: "timeout" fails before charging; "lose_answer" charges,
+    # then fails as if the answer was lost on the way back. Consumed by the next charge.
+    fault: str = ""
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], secret: str = "test") -> None:
         self._sessions = session_factory
+        self._approvals = URLSafeTimedSerializer(secret, salt="test-gateway-paypal")
+
+    def start_setup(self, method: str, *, reference: str, return_url: str,
+                    cancel_url: str) -> str:
+        """The local PayPal approval page (the store serves it while this gateway is on)."""
+        if method != "paypal":
+            raise GatewayDeclined("The test gateway takes cards in the store's own form.")
+        ticket = self._approvals.dumps({"ref": reference, "ok": return_url, "no": cancel_url})
+        return f"/_test-gateway/paypal?{urlencode({'ticket': ticket})}"
+
+    def read_ticket(self, ticket: str) -> dict[str, str]:
+        """The approval page's ticket, or GatewayDeclined when forged or stale."""
+        try:
+            return self._approvals.loads(ticket, max_age=3600)
+        except BadSignature:
+            raise GatewayDeclined("This PayPal approval is not valid.") from None
+
+    def approval_token(self, ticket: str) -> str:
+        data = self.read_ticket(ticket)
+        return self._approvals.dumps({"approved": data["ref"], "n": secrets.token_hex(6)})
+
+    def finish_setup(self, method: str, token: str) -> SavedMethod:
+        try:
+            data = self._approvals.loads(token, max_age=3600)
+        except BadSignature:
+            raise GatewayDeclined("PayPal did not approve this payment.") from None
+        if method != "paypal" or "approved" not in data:
+            raise GatewayDeclined("PayPal did not approve this payment.")
+        return SavedMethod(token=f"paypal_test_{data['n']}", brand="PayPal", last4="",
+                           exp_month=0, exp_year=0, kind="paypal")
+
+    def authorize(self, token: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
+        return self._record("auth", token, amount_cents, idempotency_key, True, "")
+
+    def lookup(self, idempotency_key: str) -> ChargeResult | None:
+        with self._sessions() as s:
+            found = s.scalars(select(TestGatewayCharge)
+                              .where(TestGatewayCharge.idempotency_key == idempotency_key)
+                              ).first()
+            if found is None:
+                return None
+            return ChargeResult(ok=found.succeeded, ref=found.ref,
+                                error="" if found.succeeded else "Your card was declined.")
 
     def save_card(self, card: CardDetails) -> SavedMethod:
         number = cards.digits(card.number)
@@ -41,9 +90,15 @@ class TestGateway:
                            funding=FUNDING.get(number, "credit"))
 
     def charge(self, token: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
+        fault, TestGateway.fault = TestGateway.fault, ""
+        if fault == "timeout":
+            raise TimeoutError("the test gateway timed out")
         ok = token.startswith("tok_test_ok_") or token.startswith("paypal_test_")
-        return self._record("charge", token, amount_cents, idempotency_key, ok,
-                            "" if ok else "Your card was declined.")
+        result = self._record("charge", token, amount_cents, idempotency_key, ok,
+                              "" if ok else "Your card was declined.")
+        if fault == "lose_answer":
+            raise ConnectionError("the answer of the test gateway was lost")
+        return result
 
     def capture(self, ref: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
         return self._record("capture", ref, amount_cents, idempotency_key, True, "")

@@ -10,8 +10,8 @@ from storefront.services import clock
 from storefront.services.errors import InvalidInput
 
 
-def new_card(session: Session, user: User, gateway: Gateway, form: dict[str, str]
-             ) -> PaymentMethod:
+def new_card(session: Session, user: User, gateway: Gateway, form: dict[str, str],
+             verify: bool = False) -> PaymentMethod:
     """Check the card and tokenise it; the caller attaches the unsaved method and commits."""
     errors = card_checks.card_problems(form.get("card_number", ""), form.get("card_expiry", ""),
                                        form.get("card_cvc", ""), form.get("card_name", ""),
@@ -33,6 +33,21 @@ def new_card(session: Session, user: User, gateway: Gateway, form: dict[str, str
     if saved.funding != "credit":
         raise InvalidInput({"card_number": f"{saved.funding.capitalize()} cards are not "
                                            "accepted. Please use a credit card."})
+    if verify:
+        _verify(gateway, saved.token)
     return PaymentMethod(user_id=user_id, kind="card", gateway=gateway.name, token=saved.token,
                          brand=saved.brand, last4=saved.last4, exp_month=saved.exp_month,
                          exp_year=saved.exp_year, created_at=clock.now())
+
+
+def _verify(gateway: Gateway, token: str) -> None:
+    """A 1.00 USD authorisation, voided at once, proves the card works (R-CHK-6)."""
+    key = f"verify-{token[-24:]}"
+    try:
+        result = gateway.authorize(token, 100, key)
+    except Exception:
+        result = None
+    if result is None or not result.ok:
+        raise InvalidInput({"card_number": "Your card could not be verified. "
+                                           "Please use another card."})
+    gateway.void(result.ref, f"void-{key}")

@@ -5,6 +5,7 @@ Every gateway call happens outside a database transaction: the order is claimed 
 idempotency key, and the outcome is recorded in a transaction of its own."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from storefront.payments import ChargeResult, Gateway
 from storefront.services import clock, mail, orders
 from storefront.services.errors import InvalidInput, NotAllowed
 
+log = logging.getLogger(__name__)
 PAYMENT_DEADLINE = timedelta(days=7)  # R-PAY-4, configurable through charge_due(...)
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -30,11 +32,21 @@ def _claim(session: Session, order_id: int, from_status: tuple[str, ...]) -> boo
     return won == 1
 
 
-def _gateway_charge(gateway: Gateway, token: str, amount: int, key: str) -> ChargeResult:
+def gateway_charge(gateway: Gateway, token: str, amount: int, key: str) -> ChargeResult:
+    """Charge; when the answer is lost, retry under the SAME key (the gateway answers a
+    repeated key with the first outcome), then look the key up. Still nothing: unknown."""
+    for attempt in (1, 2):
+        try:
+            return gateway.charge(token, amount, key)
+        except Exception as exc:  # timeout, lost answer, outage
+            log.warning("charge %s: no answer on try %s (%s)", key, attempt,
+                        type(exc).__name__)
     try:
-        return gateway.charge(token, amount, key)
-    except Exception as exc:  # an outage is a failed attempt, retried or reported
-        return ChargeResult(ok=False, error=f"The payment service did not answer ({exc}).")
+        found = gateway.lookup(key)
+    except Exception:
+        found = None
+    return found or ChargeResult(ok=False, unknown=True,
+                                 error="The payment service did not answer. Please try again.")
 
 
 def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline: timedelta
@@ -47,7 +59,10 @@ def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline:
     token = order.payment_method.token if order.payment_method else ""
     amount = order.total_cents
     session.commit()
-    result = _gateway_charge(gateway, token, amount, key)
+    result = gateway_charge(gateway, token, amount, key)
+    if result.unknown:  # stay claimed: the stale-claim retry asks again under this key
+        log.warning("charge %s: outcome unknown, will retry with the same key", key)
+        return None
     return _record(session, order_id, key, result, deadline, base_url)
 
 
@@ -121,8 +136,11 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     key = f"charge-{order.number}-{order.charge_attempts + 1}"
     token, amount = method.token, order.total_cents
     session.commit()
-    if not _record(session, order_id, key, _gateway_charge(gateway, token, amount, key),
-                   PAYMENT_DEADLINE, base_url):
+    result = gateway_charge(gateway, token, amount, key)
+    if result.unknown:  # stays claimed; the job asks again under the same key
+        raise NotAllowed("The payment service did not answer. We will retry the charge "
+                         "shortly; please check this order again in a few minutes.")
+    if not _record(session, order_id, key, result, PAYMENT_DEADLINE, base_url):
         raise InvalidInput({"card_number": "This card was declined too. Please try another."})
 
 

@@ -1,7 +1,7 @@
 """Checkout steps: shipping address, payment method, billing address, confirm (R-CHK-1)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from storefront.payments import setup as gateways
 from storefront.services import accounts, addresses, placing
 from storefront.services import checkout as checkouts
 from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
-from storefront.web.common import form_values, int_arg, page, rules, see_other
+from storefront.web.common import form_values, int_arg, leave_site, page, rules, see_other
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 STEPS = ("shipping", "payment", "billing", "confirm")
@@ -38,8 +38,8 @@ def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
                values: dict | None = None, status: int = 200) -> tuple[str, int]:
     return page(f"checkout/{step}.html", checkout=checkout, step=step, steps=STEPS,
                 done=STEPS.index(checkouts.next_step(checkout)), errors=errors or {},
-                values=values or {}, user=current_user,
-                address_lines=addresses.lines), status
+                values=values or {}, user=current_user, address_lines=addresses.lines,
+                gateway_collects_cards=gateways.current().collects_cards), status
 
 
 @bp.get("/")
@@ -83,15 +83,61 @@ def payment() -> Response | tuple[str, int]:
         return checkout
     if request.method == "GET":
         return _step_page("payment", checkout)
+    gateway = gateways.current()
+    method = "paypal" if request.form.get("method") == "paypal" else "card"
+    if method == "paypal" or not gateway.collects_cards:
+        return _to_provider(checkout, method)
     card = form_values("card_number", "card_expiry", "card_cvc", "card_name")
     try:
-        checkouts.use_card(db.session, checkout, current_user, gateways.current(), card)
+        checkouts.use_card(db.session, checkout, current_user, gateway, card,
+                           verify=bool(current_app.config["VERIFY_CARDS"]))
     except InvalidInput as exc:
         db.session.rollback()
         return _step_page("payment", checkout, exc.errors,
                           {"card_name": card["card_name"], "card_expiry": card["card_expiry"]},
                           422)
     return see_other(url_for("checkout.billing"))
+
+
+def _to_provider(checkout: Checkout, method: str) -> Response | tuple[str, int]:
+    """Send the customer to approve PayPal (or a hosted card page); back to the same step."""
+    try:
+        url = gateways.current().start_setup(
+            method, reference=checkout.token,
+            return_url=url_for("checkout.approved", method=method, _external=True),
+            cancel_url=url_for("checkout.not_approved", method=method, _external=True))
+    except Exception:  # the provider is down or refused: say so, order nothing
+        db.session.rollback()
+        flash("The payment service is not available right now. Please try again.", "error")
+        return _step_page("payment", checkout, status=503)
+    return leave_site(url)
+
+
+@bp.get("/payment/approved/<method>")
+def approved(method: str) -> Response:
+    """Back from the provider with an approval token."""
+    checkout = _current()
+    if isinstance(checkout, Response):
+        return checkout
+    try:
+        checkouts.use_approved(db.session, checkout, current_user, gateways.current(),
+                               "paypal" if method == "paypal" else "card",
+                               request.args.get("token", "")[:4000])
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return see_other(url_for("checkout.payment"))
+    flash("PayPal is set as your payment method." if method == "paypal" else
+          "Your card is saved for this order.", "success")
+    return see_other(url_for("checkout.billing"))
+
+
+@bp.get("/payment/cancelled/<method>")
+def not_approved(method: str) -> Response:
+    """Cancelled at the provider: back to the payment step, nothing ordered."""
+    flash(("PayPal was cancelled" if method == "paypal" else "The card was not saved")
+          + ": nothing was ordered. Please choose a payment method.", "error")
+    return see_other(url_for("checkout.payment"))
 
 
 @bp.route("/billing", methods=["GET", "POST"])

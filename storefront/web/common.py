@@ -42,6 +42,15 @@ def see_other(url: str) -> BaseResponse:
     return redirect(url, 303)
 
 
+def leave_site(url: str) -> BaseResponse:
+    """Go to a payment provider's page: a 303, or a full navigation for htmx."""
+    if fragment_target():
+        response = Response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site may be a `next` redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -74,10 +74,12 @@ def gateway(*calls: Call) -> tuple[StripeGateway, Recorded]:
     return StripeGateway(KEY, http_client=fake), fake
 
 
-def charge_call(key: str, fixture: str, status: int = 200, **params: str) -> Call:
-    return Call("POST", "/v1/payment_intents", fixture, key=key, status=status, params={
-        "amount": "12800", "currency": "usd", "customer": CUS, "payment_method": PM,
-        "off_session": "true", "confirm": "true", "metadata[idempotency_key]": key, **params})
+def charge_call(key: str, fixture: str, status: int = 200,
+                raises: Exception | None = None) -> Call:
+    return Call("POST", "/v1/payment_intents", fixture, key=key, status=status, raises=raises,
+                params={"amount": "12800", "currency": "usd", "customer": CUS,
+                        "payment_method": PM, "off_session": "true", "confirm": "true",
+                        "metadata[idempotency_key]": key})
 
 
 @pytest.mark.parametrize("method", ["card", "paypal"])
@@ -107,8 +109,9 @@ def test_setup_return_url_with_a_query_keeps_it():
         gw.start_setup("bank", reference="r", return_url="x", cancel_url="x")
 
 
-def finish_calls(setup_intent: str, payment_method: str, seti: str, pm: str) -> list[Call]:
-    return [Call("GET", f"/v1/checkout/sessions/{SESSION}", "checkout_session_complete.json"),
+def finish_calls(setup_intent: str, payment_method: str, seti: str, pm: str,
+                 session: str = "checkout_session_complete.json") -> list[Call]:
+    return [Call("GET", f"/v1/checkout/sessions/{SESSION}", session),
             Call("GET", f"/v1/setup_intents/{seti}", setup_intent),
             Call("GET", f"/v1/payment_methods/{pm}", payment_method)]
 
@@ -137,7 +140,8 @@ def test_finish_setup_saves_paypal():
     """R-CHK-5: PayPal is saved as a reusable method for later charges (R-PAY-3)."""
     pp = "pm_1QmX5aK8vTq2LpZrP4yPaL2x"
     gw, _ = gateway(*finish_calls("setup_intent_paypal.json", "payment_method_paypal.json",
-                                  "seti_1QmX5bK8vTq2LpZrQ1wE2rT3", pp))
+                                  "seti_1QmX5bK8vTq2LpZrQ1wE2rT3", pp,
+                                  "checkout_session_paypal_complete.json"))
     saved = gw.finish_setup("paypal", SESSION)
     assert (saved.token, saved.kind, saved.brand) == (f"{CUS}:{pp}", "paypal", "PayPal")
 
@@ -173,7 +177,7 @@ def test_a_lost_answer_propagates_and_is_looked_up_by_its_key():
     """Issue 5 item 2: a charge whose answer was lost is looked up before it is retried."""
     lost = stripe.APIConnectionError("Connection reset by peer")
     gw, fake = gateway(
-        charge_call("charge-SF-1001", "", raises=lost),  # type: ignore[arg-type]
+        charge_call("charge-SF-1001", "", raises=lost),
         Call("GET", "/v1/payment_intents/search", "payment_intent_search_succeeded.json",
              {"query": "metadata['idempotency_key']:'charge-SF-1001'", "limit": "1"}))
     with pytest.raises(stripe.APIConnectionError):
