@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 export XDG_CONFIG_HOME := $(CURDIR)/.cache/xdg-config
 export XDG_CACHE_HOME := $(CURDIR)/.cache/xdg-cache
 
-.PHONY: install chromium run qa test test-sqlite test-postgres serve lint
+.PHONY: install assets chromium run qa serve bench test test-sqlite test-postgres lint
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Content-hashed, precompressed copies of static/ (git-ignored), served by WhiteNoise.
+assets: install
+	$(BIN)/flask digest compile >/dev/null
+
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the end-to-end tests"; \
@@ -28,13 +32,13 @@ chromium:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
 ## run: the demo store on http://127.0.0.1:5000 (SQLite, seeded)
-run: install
+run: install assets
 	$(BIN)/flask migrate
 	$(BIN)/flask seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## qa PORT=N: a QA instance on a fresh SQLite file, QA mode, demo data
-qa: install
+qa: install assets
 	rm -f instance/qa-$(PORT).db instance/qa-$(PORT)-huey.db
 	STOREFRONT_QA_MODE=1 STOREFRONT_DATABASE_URL=sqlite:///instance/qa-$(PORT).db \
 	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db $(BIN)/flask migrate
@@ -45,10 +49,24 @@ qa: install
 	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
 
+## serve PORT=N WORKERS=W: the demo store under gunicorn with production settings (SQLite)
+serve: install assets
+	rm -f instance/serve-$(PORT).db
+	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask migrate
+	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask seed
+	STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$${STOREFRONT_SECRET_KEY:-$$(openssl rand -hex 32)} \
+	  STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db \
+	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
+	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
+
+## bench: page weights, requests per second, the peer comparison, the preorder launch
+bench: install chromium
+	bash bench/run.sh
+
 ## test: the whole suite on SQLite (end-to-end included), then the database tests on PostgreSQL
 test: install chromium test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install assets
 	$(BIN)/python -m pytest
 
 test-postgres: install

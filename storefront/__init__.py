@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from whitenoise import WhiteNoise
 
 from storefront import config as settings_mod
-from storefront.extensions import compress, csrf, db, htmx, limiter, login_manager
+from storefront.extensions import compress, csrf, db, digest, htmx, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=False, COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIN_SIZE=500, TEMPLATES_AUTO_RELOAD=not production,
+        FLASK_STATIC_DIGEST_COMPRESSION=["gzip", "brotli"],
     )
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -39,23 +42,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from storefront import jobs, web
     from storefront.payments import setup as payments_setup
+    from storefront.web import social
 
     db.init_app(app)
+    digest.init_app(app)
+    _serve_static(app)
     csrf.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor reads the session on every page; ours hands
+    # templates the lazy proxy, so pages that never look at the user stay cacheable.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in or register to continue."
     login_manager.login_message_category = "info"
     payments_setup.init_app(app)
     jobs.init_app(app)
     web.init_app(app)
+    social.init_app(app)
+
+
+class _StaticFiles(WhiteNoise):
+    FOREVER = 365 * 24 * 3600  # hashed names change with their content: a year, immutable
+
+
+def _serve_static(app: Flask) -> None:
+    """WhiteNoise serves static files: precompressed (br, gzip) when `flask digest compile`
+    made them, and content-hashed names cached for a year as immutable."""
+    hashed = re.compile(r"-[0-9a-f]{32}\.\w+$")
+    app.wsgi_app = _StaticFiles(  # type: ignore[method-assign]
+        app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600,
+        autorefresh=app.config["ENV"] != "production",
+        immutable_file_test=lambda _path, url: bool(hashed.search(url)))
 
 
 def _register_blueprints(app: Flask) -> None:
-    from storefront import cli
+    from storefront import cli, qa_providers
     from storefront.web import (
         account,
         addresses,
@@ -81,4 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     if app.config["QA_MODE"]:
         app.register_blueprint(qa.bp)
         csrf.exempt(qa.bp)
+        for provider_bp in qa_providers.blueprints:  # the local Google and Facebook
+            app.register_blueprint(provider_bp)
+            csrf.exempt(provider_bp)
+        qa_providers.init_app(app)
     cli.init_app(app)

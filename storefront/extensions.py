@@ -7,6 +7,7 @@ from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_static_digest import FlaskStaticDigest
 from flask_wtf.csrf import CSRFProtect
 from huey import Huey
 
@@ -17,6 +18,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
 compress = Compress()
+digest = FlaskStaticDigest()
 oauth = OAuth()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # Storage is chosen in jobs.init_app (SQLite file, or Redis at scale); immediate until then.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from storefront.qa_providers import facebook, oidc, server
+from storefront.qa_providers import bearer, facebook, oidc, server
 from storefront.qa_providers.tokens import credentials
 
 blueprints: tuple[Blueprint, ...] = (oidc.bp, facebook.bp)
@@ -19,4 +19,4 @@ def init_app(app: Flask) -> None:
     """Build this app's two authorization servers and the guard of their APIs."""
     app.extensions["qa_providers"] = {"google": server.build(app, "google"),
                                       "facebook": server.build(app, "facebook"),
-                                      "guard": server.protector()}
+                                      "guard": bearer.protector()}

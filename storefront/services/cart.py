@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from storefront.models import Cart, CartLine, Product
 from storefront.services import catalog, clock
@@ -21,13 +21,15 @@ class Owner:
 
 
 def _load(session: Session, owner: Owner) -> Cart | None:
-    stmt = select(Cart).options(selectinload(Cart.lines).joinedload(CartLine.product))
+    # One query: the cart, its lines and their products joined.
+    stmt = select(Cart).options(joinedload(Cart.lines).joinedload(CartLine.product))
     if owner.user_id is not None:
-        return session.scalars(stmt.where(Cart.user_id == owner.user_id)).one_or_none()
-    if owner.token:
-        return session.scalars(stmt.where(Cart.token == owner.token,
-                                          Cart.user_id.is_(None))).one_or_none()
-    return None
+        stmt = stmt.where(Cart.user_id == owner.user_id)
+    elif owner.token:
+        stmt = stmt.where(Cart.token == owner.token, Cart.user_id.is_(None))
+    else:
+        return None
+    return session.scalars(stmt).unique().one_or_none()
 
 
 def get(session: Session, owner: Owner) -> Cart | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
 from storefront.payments import Gateway, GatewayDeclined
@@ -120,7 +120,7 @@ def start(session: Session, user: User, cart: Cart | None) -> Checkout:
 def open_checkout(session: Session, user: User) -> Checkout | None:
     return session.scalars(
         select(Checkout).where(Checkout.user_id == user.id, Checkout.status == "open")
-        .options(selectinload(Checkout.payment_method))
+        .options(joinedload(Checkout.payment_method))
         .order_by(Checkout.id.desc()).limit(1)).first()
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, request
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from storefront.services import accounts, clock, orders
 from storefront.services import cart as carts
 from storefront.services.money import usd
 from storefront.web import media
-from storefront.web.common import page
+from storefront.web.common import has_session, page, request_cart, signed_in
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
@@ -27,6 +28,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["country_name"] = accounts.country_name
     app.jinja_env.globals["countries"] = accounts.countries
     app.jinja_env.globals["image_url"] = media.image_url
+    app.jinja_env.globals["has_session"] = has_session
+    app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["order_status"] = orders.display_status
     app.context_processor(_header)
     app.before_request(_qa_clock)
@@ -48,12 +51,7 @@ def _load_user(raw: str) -> User | None:
 
 def _header() -> dict:
     """The cart count every page shows in its header."""
-    if "cart_count" not in g:
-        owner = carts.Owner(user_id=current_user.id) if current_user.is_authenticated else \
-            carts.Owner(token=session.get("cart"))
-        g.cart_count = carts.count(carts.get(db.session, owner)) \
-            if owner.user_id or owner.token else 0
-    return {"cart_count": g.cart_count}
+    return {"cart_count": carts.count(request_cart()), "current_user": current_user}
 
 
 def _qa_clock() -> None:
@@ -75,8 +73,25 @@ def _headers(response: Response) -> Response:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":
         response.vary.add("HX-Request")
-        if "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "private, no-cache"
+        _cacheable(response)
+    return response
+
+
+def _cacheable(response: Response) -> Response:
+    """ETags for every page; a shared cache may keep a page for a minute only when nothing
+    of a session went into it (no cookie read, no token, no cart, no flash)."""
+    if "Cache-Control" in response.headers:
+        return response
+    if request.method == "GET" and response.status_code == 200 and response.mimetype == \
+            "text/html" and not response.direct_passthrough:
+        response.add_etag()
+        response.make_conditional(request)
+    if request.method in ("GET", "HEAD") and response.status_code in (200, 304) \
+            and not _session_was_read():
+        response.cache_control.public = True
+        response.cache_control.max_age = 60
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -90,6 +105,12 @@ MESSAGES = {
     500: ("Something went wrong", "Something went wrong on our side. Nothing was charged "
                                   "twice; please try again."),
 }
+
+
+def _session_was_read() -> bool:
+    # The `session` proxy itself marks the session read, so look at the context's copy.
+    opened = getattr(request_ctx, "_session", None)
+    return bool(opened is not None and opened.accessed)
 
 
 def _error_page(error: Exception) -> tuple[str, int]:

@@ -8,13 +8,21 @@ from storefront.extensions import db
 from storefront.services import cart as carts
 from storefront.services import catalog
 from storefront.services.errors import ServiceError
-from storefront.web.common import fragment_target, int_arg, owner, page, remember_cart, see_other
+from storefront.web.common import (
+    fragment_target,
+    int_arg,
+    owner,
+    page,
+    remember_cart,
+    request_cart,
+    see_other,
+)
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
 def _cart_page(error: str = "", status: int = 200) -> tuple[str, int]:
-    cart = carts.get(db.session, owner())
+    cart = request_cart()
     if error:
         flash(error, "error")
     return page("cart/cart.html", cart=cart, subtotal=carts.subtotal_cents(cart),
@@ -64,7 +72,7 @@ def _change(product_id: int, quantity: int) -> Response | tuple[str, int]:
     try:
         if quantity < 0:
             raise ServiceError("Enter a quantity of 0 or more.")
-        carts.set_quantity(db.session, owner(), product_id, quantity)
+        remember_cart(carts.set_quantity(db.session, owner(), product_id, quantity))
     except ServiceError as exc:
         db.session.rollback()
         if fragment_target():

@@ -11,7 +11,15 @@ from storefront.payments import setup as gateways
 from storefront.services import accounts, addresses, placing
 from storefront.services import checkout as checkouts
 from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
-from storefront.web.common import form_values, int_arg, leave_site, page, rules, see_other
+from storefront.web.common import (
+    form_values,
+    int_arg,
+    leave_site,
+    page,
+    request_cart,
+    rules,
+    see_other,
+)
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 STEPS = ("shipping", "payment", "billing", "confirm")
@@ -26,8 +34,7 @@ def _account_required() -> None:
 def _current() -> Checkout | Response:
     """The open checkout, started from the cart; or a redirect to the cart with the reason."""
     try:
-        return checkouts.start(db.session, current_user, checkouts.load_cart(db.session,
-                                                                             current_user))
+        return checkouts.start(db.session, current_user, request_cart())
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -172,7 +179,7 @@ def confirm() -> Response | tuple[str, int]:
 
 def _confirm_page(checkout: Checkout, typed: str | None = None, error: str = "",
                   status: int = 200) -> tuple[str, int]:
-    cart = checkouts.load_cart(db.session, current_user)
+    cart = request_cart()
     plans, coupon_problem = checkouts.preview(db.session, checkout, current_user, cart, rules())
     return page("checkout/confirm.html", checkout=checkout, plans=plans, step="confirm",
                 steps=STEPS, done=3, seen=checkouts.fingerprint(cart, checkout.coupon_code),

@@ -5,11 +5,12 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, redirect, render_template, request, session
+from flask import Response, current_app, g, redirect, render_template, request, session
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response as BaseResponse
 
+from storefront.extensions import db
 from storefront.services import cart as carts
 from storefront.services.checkout import Rules
 
@@ -61,14 +62,34 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def has_session() -> bool:
+    """Did the browser send a session cookie? Without one, nothing reads the session, so
+    the page holds no session data and a shared cache may keep it (see web._headers)."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def signed_in() -> bool:
+    return has_session() and current_user.is_authenticated
+
+
 def owner() -> carts.Owner:
     """Whose cart this request works on."""
-    if current_user.is_authenticated:
+    if signed_in():
         return carts.Owner(user_id=current_user.id, region=current_user.region)
-    return carts.Owner(token=session.get("cart"))
+    return carts.Owner(token=session.get("cart") if has_session() else None)
+
+
+def request_cart() -> Any:
+    """The request's cart, loaded once and shared by the view and the page header."""
+    if "cart" not in g:
+        whose = owner()
+        g.cart = carts.get(db.session, whose) if whose.user_id or whose.token else None
+    return g.cart
 
 
 def remember_cart(cart: Any) -> None:
+    """Keep a visitor's cart token in the session; the request now shows this cart."""
+    g.cart = cart
     if not current_user.is_authenticated and cart is not None:
         session["cart"] = cart.token
 

@@ -6,6 +6,7 @@ import re
 from flask import Blueprint, Response, abort, request, url_for
 
 from storefront.extensions import db
+from storefront.extensions import digest as static_digest
 from storefront.models import Product
 from storefront.services import products
 
@@ -34,6 +35,6 @@ def product_image(digest: str, ext: str) -> Response:
 def image_url(product: Product) -> str:
     """Where a product's image is: an upload ('media:<digest>.<ext>') or a static file."""
     if product.image.startswith("media:"):
-        digest, _, ext = product.image.removeprefix("media:").partition(".")
-        return url_for("media.product_image", digest=digest, ext=ext)
-    return url_for("static", filename=product.image)
+        name, _, ext = product.image.removeprefix("media:").partition(".")
+        return url_for("media.product_image", digest=name, ext=ext)
+    return static_digest.static_url_for("static", filename=product.image)

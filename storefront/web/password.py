@@ -32,7 +32,7 @@ def _reset_link(token: str) -> str:
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(lambda: PER_EMAIL_LIMIT, methods=["POST"], key_func=_posted_email)
+@limiter.limit(PER_EMAIL_LIMIT, methods=["POST"], key_func=_posted_email)
 def forgot() -> Response | str | tuple[str, int]:
     """Ask for a reset link; the answer is the same whether the email exists (R-ACC-9)."""
     values = form_values("email")

@@ -7,7 +7,7 @@ from flask_login import current_user
 from storefront.extensions import db
 from storefront.services import catalog
 from storefront.services.errors import NotFound
-from storefront.web.common import page
+from storefront.web.common import page, signed_in
 
 bp = Blueprint("shop", __name__)
 
@@ -30,6 +30,6 @@ def product(slug: str) -> str:
         item = catalog.get_product(db.session, slug)
     except NotFound:
         abort(404)
-    region = current_user.region if current_user.is_authenticated else None
+    region = current_user.region if signed_in() else None
     return page("shop/product.html", product=item, state=catalog.availability(item, region),
                 limit=catalog.per_order_limit(item))

@@ -39,6 +39,7 @@ def test_japan_is_refused_at_registration_R_ACC_6(client):
 
 
 def test_login_failure_says_the_same_for_unknown_emails_R_ACC_9(client):
+    client.get("/login")  # both attempts from a browser that has a session
     wrong = login(client, "qa.us@example.com", "Wrong-Passw0rd!").get_data(as_text=True)
     unknown = login(client, "nobody@example.com", "Wrong-Passw0rd!").get_data(as_text=True)
     assert "The email or password is not right." in wrong

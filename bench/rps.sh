@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench/rps.sh -- requests per second with wrk, in one run:
+#   our product page /products/aurora-knight-figure, our catalogue /, the product page again
+#   with "Accept-Encoding: br, gzip" (what a browser gets: compression costs CPU), and a
+#   Flask + Jinja hello-world page (bench/hello) as the yardstick.
+#
+#   bash bench/rps.sh
+#
+# Our store runs as `make serve` runs it: fresh SQLite file with the demo data, production
+# settings, gunicorn with $WORKERS (2) gthread workers of 4 threads on 127.0.0.1; the hello
+# app runs under the very same gunicorn command. Each page: 3 s warm-up, then
+# wrk -t2 -c16 -d15s --latency. Prints a Markdown table (req/s, p50, p99, errors) and
+# leaves the raw wrk output and JSON in $BENCH_OUT.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BENCH_OUT=${BENCH_OUT:-$ROOT/bench/results/rps-$(date +%Y%m%d-%H%M%S)}
+PRODUCT_PATH=${PRODUCT_PATH:-/products/aurora-knight-figure}
+mkdir -p "$BENCH_OUT"
+WORK=$(mktemp -d /tmp/storefront-bench-rps.XXXXXX)
+trap 'stop_started; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+ensure_wrk
+GUNICORN_ARGS=(--workers "$WORKERS" --worker-class gthread --threads 4 --no-control-socket)
+
+# ------------------------------------------------------------------ our store, as `make serve`
+export FLASK_APP=wsgi
+export STOREFRONT_DATABASE_URL="sqlite:///$WORK/serve.db"
+export STOREFRONT_HUEY_SQLITE_PATH="$WORK/huey.db"
+unset STOREFRONT_QA_MODE STOREFRONT_ENV
+log "our store: migrate and seed a fresh SQLite file"
+(cd "$ROOT" && "$VENV_BIN/flask" migrate && "$VENV_BIN/flask" seed) >"$WORK/setup.log" 2>&1 \
+  || { cat "$WORK/setup.log" >&2; exit 1; }
+OURS_PORT=$(free_port)
+(cd "$ROOT" && STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$(openssl rand -hex 32) \
+  exec "$VENV_BIN/gunicorn" "${GUNICORN_ARGS[@]}" --bind "127.0.0.1:$OURS_PORT" wsgi:app) \
+  >"$WORK/ours.log" 2>&1 &
+STARTED_PIDS+=("$!")
+
+HELLO_PORT=$(free_port)
+"$VENV_BIN/gunicorn" "${GUNICORN_ARGS[@]}" --chdir "$BENCH_DIR/hello" --bind "127.0.0.1:$HELLO_PORT" \
+  app:app >"$WORK/hello.log" 2>&1 &
+STARTED_PIDS+=("$!")
+
+S=http://127.0.0.1:$OURS_PORT
+H=http://127.0.0.1:$HELLO_PORT
+wait_up "$S/" 60 || { tail -50 "$WORK/ours.log" >&2; exit 1; }
+wait_up "$H/" 30 || { tail -50 "$WORK/hello.log" >&2; exit 1; }
+check200 "$S$PRODUCT_PATH" || { tail -50 "$WORK/ours.log" >&2; exit 1; }
+
+BR=(-H "Accept-Encoding: br, gzip")
+# what one answer weighs, for the table (body bytes as sent)
+size_of() { curl -s -o /dev/null -w '%{size_download}' "$@"; }
+OURS_PRODUCT_BYTES=$(size_of "$S$PRODUCT_PATH")
+OURS_PRODUCT_BR_BYTES=$(size_of "${BR[@]}" "$S$PRODUCT_PATH")
+OURS_CATALOGUE_BYTES=$(size_of "$S/")
+HELLO_BYTES=$(size_of "$H/")
+
+# Our product page first: bench/peer.sh measures oscar's just before this script.
+measure ours_product "$S$PRODUCT_PATH" "$BENCH_OUT"
+measure ours_catalogue "$S/" "$BENCH_OUT"
+measure ours_product_br "$S$PRODUCT_PATH" "$BENCH_OUT" "${BR[@]}"
+measure hello "$H/" "$BENCH_OUT"
+stop_started
+if grep -q "Traceback" "$WORK/ours.log"; then
+  log "our server logged tracebacks:"; grep -A30 -m1 "Traceback" "$WORK/ours.log" >&2
+fi
+
+"$VENV_BIN/python" - "$BENCH_OUT" "$(machine_line)" "$WORKERS" \
+  "wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WARMUP_DURATION warm-up)" \
+  "$PRODUCT_PATH" "$OURS_PRODUCT_BYTES" "$OURS_CATALOGUE_BYTES" "$OURS_PRODUCT_BR_BYTES" \
+  "$HELLO_BYTES" <<'EOF'
+import json
+import os
+import sys
+
+out, machine, workers, load, product = sys.argv[1:6]
+sizes = dict(zip(("ours_product", "ours_catalogue", "ours_product_br", "hello"), sys.argv[6:10]))
+rows = (("ours_product", f"storefront product page `{product}`"),
+        ("ours_catalogue", "storefront catalogue `/`"),
+        ("ours_product_br", "storefront product page, `Accept-Encoding: br, gzip`"),
+        ("hello", "Flask + Jinja hello world `/`"))
+print(f"### Requests per second ({machine})")
+print()
+print(f"{load}; gunicorn {workers} gthread workers x 4 threads on 127.0.0.1, production "
+      "settings, demo data on SQLite; anonymous visitor (no cookies).")
+print()
+print("| page | body bytes | req/s | p50 ms | p99 ms | errors |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
+for key, label in rows:
+    with open(os.path.join(out, key + ".json")) as fh:
+        r = json.load(fh)
+    p50 = f"{r['p50']:.1f}" if r["p50"] is not None else "-"
+    p99 = f"{r['p99']:.1f}" if r["p99"] is not None else "-"
+    print(f"| {label} | {sizes[key]} | {r['rps']:.0f} | {p50} | {p99} | {r['errors']} |")
+EOF
