@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         cart,
         checkout,
+        health,
         media,
         pages,
         password,
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
-                   social, password, addresses):
+                   social, password, addresses, health):
         app.register_blueprint(module.bp)
     if app.config["PAYMENT_GATEWAY"] == "test":
         app.register_blueprint(testpay.bp)

@@ -14,7 +14,7 @@ from storefront.models import Setting, User
 from storefront.services import accounts, clock, orders
 from storefront.services import cart as carts
 from storefront.services.money import usd
-from storefront.web import media
+from storefront.web import media, requestlog
 from storefront.web.common import has_session, page, request_cart, signed_in
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -22,6 +22,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 def init_app(app: Flask) -> None:
+    requestlog.init_app(app)
     login_manager.user_loader(_load_user)
     app.jinja_env.filters["usd"] = usd
     app.jinja_env.filters["day"] = lambda d: d.strftime("%B %-d, %Y") if d else ""
