@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storefront.extensions import db, huey
 from storefront.models import Email, Order
-from storefront.services import mail, payments
+from storefront.services import mail, payments, recovery
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -86,11 +86,27 @@ def charge_soon() -> dict[str, int]:
     return charge_now()
 
 
+def recover_now() -> dict[str, int]:
+    """Finish or undo checkouts a crash left half-done; refund charges without an order."""
+    with db.session.session_factory() as session:
+        done = recovery.recover_checkouts(session, _state["gateway"], _state["base_url"])
+        done["lost_charges_refunded"] = recovery.refund_lost_charges(session,
+                                                                     _state["gateway"])
+        return done
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def recover_half_done() -> dict[str, int]:
+    return recover_now()
+
+
 def run_due() -> dict[str, Any]:
     """Everything due at the app's clock, run now (QA's /_qa/run-due-jobs, cron, tests)."""
+    recovered = recover_now()
     charged = charge_now()
     cancelled = cancel_overdue_now()
-    return {"charges": charged, "cancelled_unpaid": cancelled, "emails": deliver_now()}
+    return {"recovered": recovered, "charges": charged, "cancelled_unpaid": cancelled,
+            "emails": deliver_now()}
 
 
 @event.listens_for(Session, "after_flush")

@@ -49,17 +49,17 @@ def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gat
         raise
     due = [o for o in placed if o.payment_status == "pending"]
     if not due:
-        _complete(session, checkout, user, placed, rules)
+        complete(session, checkout, user, placed, rules)
         return checkout
     token = checkout.payment_method.token if checkout.payment_method else ""
     session.commit()  # nothing may hold the database while we wait on the gateway
     results = [(o, _charge(gateway, token, o)) for o in due]
     if all(r.ok for _, r in results):
         for o, r in results:
-            _record_charge(session, o, r)
-        _complete(session, checkout, user, placed, rules)
+            record_charge(session, o, r)
+        complete(session, checkout, user, placed, rules)
         return checkout
-    _undo(session, gateway, checkout, placed, results)
+    undo(session, gateway, checkout, placed, results)
     failed = next(r for _, r in results if not r.ok)
     raise PaymentFailed(failed.error or "Your payment was declined.")
 
@@ -141,7 +141,7 @@ def _charge(gateway: Gateway, token: str, order: Order) -> ChargeResult:
     return payments.gateway_charge(gateway, token, order.total_cents, f"charge-{order.number}")
 
 
-def _record_charge(session: Session, order: Order, result: ChargeResult) -> None:
+def record_charge(session: Session, order: Order, result: ChargeResult) -> None:
     order = session.merge(order)
     session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
                         idempotency_key=f"charge-{order.number}", status="succeeded",
@@ -150,7 +150,7 @@ def _record_charge(session: Session, order: Order, result: ChargeResult) -> None
     orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
 
 
-def _complete(session: Session, checkout: Checkout, user: User, placed: list[Order],
+def complete(session: Session, checkout: Checkout, user: User, placed: list[Order],
               rules: Rules) -> None:
     checkout = session.merge(checkout)
     checkout.status, checkout.error = "completed", ""
@@ -164,15 +164,18 @@ def _complete(session: Session, checkout: Checkout, user: User, placed: list[Ord
     session.commit()
 
 
-def _undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Order],
+def undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Order],
           results: list[tuple[Order, ChargeResult]]) -> None:
     """A charge failed: void the others, fail the orders, return the stock, reopen."""
     for order, result in results:
         if result.ok:
             gateway.void(result.ref, f"void-{order.number}")
     session.rollback()
+    unknown = {o.id for o, r in results if r.unknown}
     for order in placed:
         order = session.merge(order)
+        if order.id in unknown:  # services.recovery looks it up later, refunds if it happened
+            orders.log_event(order, "charge_unknown", "The gateway never answered the charge.")
         order.payment_status = "failed"
         orders.move(order, "failed", actor="system", why="payment declined at checkout")
         coupons.release(session, order)

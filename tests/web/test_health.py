@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import logging
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from storefront.extensions import db
+from storefront.migrate import alembic_config
 from tests.builders import VISA, login
 
 
@@ -23,10 +25,6 @@ def test_readyz_checks_the_database_and_the_migrations(client, app):
         behind = client.get("/readyz")
         assert behind.status_code == 503 and behind.get_json()["migrations"] == "behind"
     finally:
-        from alembic.script import ScriptDirectory
-
-        from storefront.migrate import alembic_config
-
         head = ScriptDirectory.from_config(alembic_config(str(db.engine.url))).get_current_head()
         with app.app_context():
             db.session.execute(text(f"UPDATE alembic_version SET version_num = '{head}'"))

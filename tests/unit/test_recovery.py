@@ -1,0 +1,109 @@
+"""Crashes and lost answers leave nothing half-done (issue: nothing lost, items 3 and 5)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from storefront.models import Checkout, Email, Order, Payment, TestGatewayCharge
+from storefront.payments.testgateway import TestGateway
+from storefront.services import checkout as checkouts
+from storefront.services import clock, placing, recovery
+from storefront.services.checkout import Rules
+from storefront.services.errors import PaymentFailed
+from tests.builders import confirm, gateway, product, ready_checkout, user
+
+
+class Killed(BaseException):
+    """The worker process dies here (not an Exception: nothing catches it)."""
+
+
+class DyingGateway(TestGateway):
+    """Charges, then the process is killed before the answer is recorded."""
+    __test__ = False
+
+    def charge(self, token, amount_cents, idempotency_key):
+        super().charge(token, amount_cents, idempotency_key)
+        raise Killed()
+
+
+def count(session, model, *where):
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def crash_mid_checkout(session, items):
+    me = user(session)
+    checkout, seen = ready_checkout(session, me, items)
+    with pytest.raises(Killed):
+        placing.confirm(session, user=me, token=checkout.token, seen=seen,
+                        gateway=DyingGateway(session.session_factory), rules=Rules())
+    session.rollback()
+    return me, checkout, seen
+
+
+def test_a_checkout_killed_after_charging_is_completed_by_the_recovery_job(session):
+    me, checkout, seen = crash_mid_checkout(session, {"pocket-cat-keychain": 2})
+    assert session.get(Checkout, checkout.id).status == "placing"
+    assert recovery.recover_checkouts(session, gateway()) == {"completed": 0, "undone": 0}
+    clock.use(clock.now() + timedelta(minutes=11))
+    assert recovery.recover_checkouts(session, gateway()) == {"completed": 1, "undone": 0}
+    (order,) = session.scalars(select(Order)).all()
+    assert (order.status, order.payment_status) == ("placed", "paid")
+    assert count(session, TestGatewayCharge) == 1
+    assert count(session, Email, Email.kind == "order_confirmation") == 1
+    assert product(session, "pocket-cat-keychain").stock == 48
+    assert checkouts.load_cart(session, me).lines == []
+    # the customer's retry lands on the same, now completed, checkout
+    assert confirm(session, me, checkout, seen).status == "completed"
+    assert count(session, Order) == 1
+
+
+def test_a_checkout_killed_before_charging_is_undone_and_the_retry_succeeds_once(session):
+    class KilledBeforeCharging(TestGateway):
+        __test__ = False
+
+        def charge(self, *_args):
+            raise Killed()
+
+    me = user(session)
+    checkout, seen = ready_checkout(session, me, {"last-one-artbook": 1})
+    with pytest.raises(Killed):
+        placing.confirm(session, user=me, token=checkout.token, seen=seen,
+                        gateway=KilledBeforeCharging(session.session_factory), rules=Rules())
+    session.rollback()
+    assert product(session, "last-one-artbook").stock == 0  # taken by the dead checkout
+    clock.use(clock.now() + timedelta(minutes=11))
+    assert recovery.recover_checkouts(session, gateway())["undone"] == 1
+    assert product(session, "last-one-artbook").stock == 1
+    assert session.get(Checkout, checkout.id).status == "open"
+    retry = confirm(session, me, checkout, seen)
+    assert retry.status == "completed" and count(session, Order, Order.status == "placed") == 1
+    assert count(session, TestGatewayCharge) == 1
+
+
+def test_a_charge_whose_answer_never_came_is_refunded_if_it_happened(session):
+    class Silent(TestGateway):
+        """Charges, but neither the answer nor the look-up gets through."""
+        __test__ = False
+
+        def charge(self, token, amount_cents, idempotency_key):
+            super().charge(token, amount_cents, idempotency_key)
+            raise TimeoutError()
+
+        def lookup(self, idempotency_key):
+            raise TimeoutError()
+
+    me = user(session)
+    checkout, seen = ready_checkout(session, me, {"pocket-cat-keychain": 1})
+    with pytest.raises(PaymentFailed):
+        placing.confirm(session, user=me, token=checkout.token, seen=seen,
+                        gateway=Silent(session.session_factory), rules=Rules())
+    (order,) = session.scalars(select(Order)).all()
+    assert order.status == "failed"
+    assert recovery.refund_lost_charges(session, gateway()) == 1
+    assert recovery.refund_lost_charges(session, gateway()) == 0
+    kinds = [r.kind for r in session.scalars(select(TestGatewayCharge))]
+    assert kinds == ["charge", "refund"]
+    assert count(session, Payment) == 0  # no order was ever paid
