@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
-from storefront import create_app, migrate
+from storefront import create_app, jobs, migrate
 from storefront.extensions import db
 from storefront.models import Base
 from storefront.services import accounts, clock, demo
@@ -75,6 +75,7 @@ def app(_app, database_url):
     """The app over a database holding exactly the demo data."""
     if db.engine is None or str(db.engine.url) != str(_app.config["DATABASE_URL"]):
         db.bind(database_url)
+    jobs.init_app(_app)  # a test that built another app may have re-pointed the mailer
     with _app.app_context():
         clock.use(None)
         session = db.session
