@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storefront.models import Address, Base, Coupon, Product
-from storefront.services import accounts, clock
+from storefront.services import accounts, clock, images
 
 CUSTOMER_PASSWORD = "Qa-Passw0rd!"
 STAFF_PASSWORD = "Staff-Passw0rd!"
@@ -43,12 +44,20 @@ def _products() -> list[dict]:
     ]
 
 
+@cache
+def _thumbnails(slug: str) -> list[tuple[int, int, bytes]]:
+    """The demo pictures are the same at every reset: made once per process."""
+    return images.thumbnails(images.placeholder(slug))
+
+
 def seed(session: Session) -> None:
     """Add the demo data to an empty database (one transaction)."""
     now = clock.now()
     for i, data in enumerate(_products()):
-        session.add(Product(image=f"img/products/{data['slug']}.svg",
-                            created_at=now - timedelta(minutes=i), **data))
+        product = Product(created_at=now - timedelta(minutes=i), **data)
+        session.add(product)
+        session.flush()
+        images.store(session, product, b"", made=_thumbnails(data["slug"]))
     us = accounts.create_user(session, email="qa.us@example.com", password=CUSTOMER_PASSWORD,
                               region="US")
     session.add(Address(user_id=us.id, full_name="Quinn Avery", line1="350 Fifth Avenue",

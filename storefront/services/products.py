@@ -1,17 +1,16 @@
 """The staff catalogue: create and edit products, validate uploaded images (R-CAT-*)."""
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from datetime import UTC, date, datetime, time
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import Product, ProductImage
-from storefront.services import accounts, clock, fulfilment
+from storefront.services import accounts, clock, fulfilment, images
 from storefront.services.errors import InvalidInput
 from storefront.services.money import parse_usd
 
@@ -194,17 +193,8 @@ def _check_image(image: tuple[bytes, str], errors: dict[str, str]) -> tuple | No
 
 
 def _store_image(session: Session, product: Product, picture: tuple) -> None:
-    """Keep the bytes by digest; the product points at them; older uploads go."""
-    data, content_type, ext, width, height = picture
-    digest = hashlib.sha256(data).hexdigest()
-    session.execute(delete(ProductImage).where(ProductImage.product_id == product.id,
-                                               ProductImage.digest != digest))
-    if session.scalar(select(ProductImage.id).where(ProductImage.product_id == product.id)) \
-            is None:
-        session.add(ProductImage(product_id=product.id, digest=digest,
-                                 content_type=content_type, width=width, height=height,
-                                 data=data, created_at=clock.now()))
-    product.image = f"media:{digest}.{ext}"
+    """WebP thumbnails of the upload replace the product's older images."""
+    images.store(session, product, picture[0])
 
 
 def image_by_digest(session: Session, digest: str) -> ProductImage | None:

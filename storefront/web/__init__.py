@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["country_name"] = accounts.country_name
     app.jinja_env.globals["countries"] = accounts.countries
     app.jinja_env.globals["image_url"] = media.image_url
+    app.jinja_env.globals["image_srcset"] = media.image_srcset
+    app.jinja_env.globals["image_height"] = media.image_height
     app.jinja_env.globals["has_session"] = has_session
     app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["order_status"] = orders.display_status

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from storefront.extensions import db
 from storefront.extensions import digest as static_digest
 from storefront.models import Product
-from storefront.services import products
+from storefront.services import images, products
 
 bp = Blueprint("media", __name__)
 TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -32,9 +32,27 @@ def product_image(digest: str, ext: str) -> Response:
     return response.make_conditional(request)
 
 
-def image_url(product: Product) -> str:
-    """Where a product's image is: an upload ('media:<digest>.<ext>') or a static file."""
-    if product.image.startswith("media:"):
-        name, _, ext = product.image.removeprefix("media:").partition(".")
-        return url_for("media.product_image", digest=name, ext=ext)
-    return static_digest.static_url_for("static", filename=product.image)
+def image_url(product: Product, width: int = 320) -> str:
+    """The smallest thumbnail at least `width` wide (or the largest), or a static file."""
+    found = images.variants(product.image) if product.image.startswith("media:") else []
+    if not found:
+        return static_digest.static_url_for("static", filename=product.image or
+                                            "img/products/placeholder.svg")
+    w, _h, digest = next((v for v in found if v[0] >= width), found[-1])
+    return url_for("media.product_image", digest=digest, ext="webp")
+
+
+def image_srcset(product: Product) -> str:
+    """Every thumbnail with its width, for the browser to pick (empty for static files)."""
+    found = images.variants(product.image) if product.image.startswith("media:") else []
+    return ", ".join(f"{url_for('media.product_image', digest=d, ext='webp')} {w}w"
+                     for w, _h, d in found)
+
+
+def image_height(product: Product, width: int) -> int:
+    """The height matching `width` (so the page reserves the space before it loads)."""
+    found = images.variants(product.image) if product.image.startswith("media:") else []
+    if not found:
+        return width
+    w, h, _d = found[-1]
+    return max(1, round(h * width / w))

@@ -304,9 +304,9 @@ def test_staff_create_and_edit_a_product_with_a_validated_image_R_CAT_2(staff_cl
     assert created.headers["Location"] == "/admin/products/starlit-witch-figure"
     listing = staff_client.get("/admin/products?kind=preorder").get_data(as_text=True)
     assert 'data-testid="product-row" data-slug="starlit-witch-figure"' in listing
-    digest = hashlib.sha256(png()).hexdigest()
-    assert db.session.scalars(select(Product.image).where(
-        Product.slug == "starlit-witch-figure")).one() == f"media:{digest}.png"
+    image = db.session.scalars(select(Product.image).where(
+        Product.slug == "starlit-witch-figure")).one()
+    assert image.startswith("media:") and "=" in image
     edit = NEW | {"price": "60.00", "image": (io.BytesIO(b"GIF89a not really"), "x.png")}
     refused = staff_client.post("/admin/products/starlit-witch-figure", data=edit,
                                 content_type="multipart/form-data")
@@ -336,13 +336,13 @@ def test_uploaded_images_are_served_by_digest_and_cached_for_a_year(database_url
     login(client, *STAFF)
     client.post("/admin/products/new", data=NEW | {"image": (io.BytesIO(png()), "w.png")},
                 content_type="multipart/form-data")
-    digest = hashlib.sha256(png()).hexdigest()
     with served.test_request_context():
         url = media.image_url(db.session.scalars(select(Product).where(
             Product.slug == "starlit-witch-figure")).one())
-    assert url == f"/media/products/{digest}.png"
+    digest = url.removeprefix("/media/products/").removesuffix(".webp")
     response = client.get(url)
-    assert response.data == png() and response.mimetype == "image/png"
+    assert hashlib.sha256(response.data).hexdigest() == digest
+    assert response.mimetype == "image/webp"
     assert "immutable" in response.headers["Cache-Control"]
     assert "max-age=31536000" in response.headers["Cache-Control"]
     again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
