@@ -110,7 +110,7 @@ def register(session: Session, *, email: str, password: str, password_confirm: s
         errors["email"] = "An account with this email already exists. Log in instead."
     if errors:
         raise InvalidInput(errors)
-    user = User(email=email, password_hash=_hash(password), region=country,
+    user = User(email=email, password_hash=hash_password(password), region=country,
                 created_at=clock.now())
     session.add(user)
     try:
@@ -133,7 +133,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def _hash(password: str) -> str:
+def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD)
 
 
@@ -144,7 +144,7 @@ def load_user(session: Session, user_id: int) -> User | None:
 def create_user(session: Session, *, email: str, password: str, region: str,
                 is_staff: bool = False) -> User:
     """An account for seeding and scripts (no email sent)."""
-    user = User(email=normal_email(email), password_hash=_hash(password),
+    user = User(email=normal_email(email), password_hash=hash_password(password),
                 region=region, is_staff=is_staff, created_at=clock.now())
     session.add(user)
     session.flush()

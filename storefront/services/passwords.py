@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash
 
 from storefront.models import User
 from storefront.services import clock, mail
-from storefront.services.accounts import EMAIL_RE, _hash, normal_email, password_message
+from storefront.services.accounts import EMAIL_RE, hash_password, normal_email, password_message
 from storefront.services.errors import InvalidInput, ServiceError
 
 SALT = "storefront.password-reset"
@@ -97,7 +97,7 @@ def _new_password(password: str, password_confirm: str) -> dict[str, str]:
 
 def _set(user: User, password: str) -> None:
     """A new hash, and every session of the account ends (they carry the old version)."""
-    user.password_hash = _hash(password)
+    user.password_hash = hash_password(password)
     user.session_version += 1
 
 

@@ -21,7 +21,7 @@ from storefront.services import (
 )
 from storefront.services import cards_service as cards
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
-from storefront.web.auth import _login_limit
+from storefront.web.auth import login_limit
 from storefront.web.common import form_values, int_arg, page, rules, see_other
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -166,7 +166,7 @@ def _delete_page(me: User, errors: dict | None = None, status: int = 200) -> tup
 
 
 @bp.route("/delete", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def delete_account() -> Response | tuple[str, int]:
     """Delete the account: refused while orders are unshipped, naming them (R-ACC-8)."""
     me = accounts.load_user(db.session, current_user.id)

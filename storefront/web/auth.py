@@ -15,11 +15,11 @@ from storefront.web.common import form_values, page, safe_next, see_other
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
+def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _start_session(user: User) -> None:
+def start_session(user: User) -> None:
     """A fresh session for the account, keeping the visitor's cart (R-ACC-1)."""
     token = session.get("cart")
     session.clear()
@@ -28,7 +28,7 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     """Log in with email and password; back to where the customer was going."""
     next_url = safe_next(request.values.get("next"), url_for("account.orders_page"))
@@ -39,7 +39,7 @@ def login() -> Response | str | tuple[str, int]:
         user = accounts.authenticate(db.session, values["email"],
                                      request.form.get("password", "")[:500])
         if user is not None:
-            _start_session(user)
+            start_session(user)
             flash("You are logged in.", "success")
             return see_other(next_url)
         return page("auth/login.html", values=values, next=next_url,
@@ -48,7 +48,7 @@ def login() -> Response | str | tuple[str, int]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def register() -> Response | str | tuple[str, int]:
     """Create an account with email, password and country of residence."""
     next_url = safe_next(request.values.get("next"), url_for("account.orders_page"))
@@ -64,7 +64,7 @@ def register() -> Response | str | tuple[str, int]:
             db.session.rollback()
             return page("auth/register.html", values=values, errors=exc.errors, next=next_url,
                         countries=accounts.countries()), 422
-        _start_session(user)
+        start_session(user)
         flash("Welcome! Your account is ready.", "success")
         return see_other(next_url)
     return page("auth/register.html", values=values, errors={}, next=next_url,

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db, limiter
 from storefront.services import accounts, passwords
 from storefront.services.errors import InvalidInput
-from storefront.web.auth import _login_limit, _start_session
+from storefront.web.auth import login_limit, start_session
 from storefront.web.common import form_values, page, see_other
 
 bp = Blueprint("password", __name__)
@@ -31,7 +31,7 @@ def _reset_link(token: str) -> str:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(PER_EMAIL_LIMIT, methods=["POST"], key_func=_posted_email)
 def forgot() -> Response | str | tuple[str, int]:
     """Ask for a reset link; the answer is the same whether the email exists (R-ACC-9)."""
@@ -50,7 +50,7 @@ def forgot() -> Response | str | tuple[str, int]:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def reset(token: str) -> Response | str | tuple[str, int]:
     """Choose a new password through the emailed link; then signed in afresh (R-ACC-3)."""
     secret = current_app.config["SECRET_KEY"]
@@ -67,7 +67,7 @@ def reset(token: str) -> Response | str | tuple[str, int]:
     except InvalidInput as exc:
         db.session.rollback()
         return page("auth/reset.html", problem="", errors=exc.errors, token=token), 422
-    _start_session(user)
+    start_session(user)
     flash("Your password has been changed. Any other sessions of your account are "
           "logged out.", "success")
     return see_other(url_for("account.orders_page"))
@@ -75,7 +75,7 @@ def reset(token: str) -> Response | str | tuple[str, int]:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def change() -> Response | str | tuple[str, int]:
     """Change the password of a password account; other sessions end, this one stays."""
     user = accounts.load_user(db.session, current_user.id)

@@ -18,7 +18,7 @@ from storefront.models import User
 from storefront.services import accounts, social
 from storefront.services.errors import InvalidInput, NotAllowed
 from storefront.web import social_clients
-from storefront.web.auth import _login_limit, _start_session
+from storefront.web.auth import login_limit, start_session
 from storefront.web.common import form_values, page, safe_next, see_other
 
 bp = Blueprint("social", __name__)
@@ -115,7 +115,7 @@ def _refused(provider: str, message: str, status: int = 400) -> tuple[str, int]:
 
 def _signed_in(user: User, message: str) -> Response:
     next_url = safe_next(session.get(NEXT), url_for("account.orders_page"))
-    _start_session(user)
+    start_session(user)
     flash(message, "success")
     return see_other(next_url)
 
@@ -135,7 +135,7 @@ def _start_again() -> Response:
 
 
 @bp.route("/auth/social/country", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def country() -> View:
     """First sign-in: the country of residence, chosen once, opens the account (R-ACC-5/6)."""
     identity = _pending(link=False)
@@ -159,7 +159,7 @@ def country() -> View:
 
 
 @bp.route("/auth/social/link", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def link() -> View:
     """The email has a password account: its password first, then the two are linked."""
     identity = _pending(link=True)

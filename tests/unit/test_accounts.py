@@ -38,7 +38,7 @@ def test_passwords_are_hashed_with_scrypt_by_default_R_ACC_9():
     fresh = importlib.reload(accounts)
     try:
         assert fresh.HASH_METHOD == "scrypt"
-        assert fresh._hash("Qa-Passw0rd!").startswith("scrypt:")
+        assert fresh.hash_password("Qa-Passw0rd!").startswith("scrypt:")
     finally:
         fresh.HASH_METHOD = "pbkdf2:sha256:1000"
 
