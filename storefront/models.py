@@ -115,7 +115,7 @@ class Product(Base):
     cancellable: Mapped[bool] = mapped_column(Boolean, default=True)
     # Space-separated ISO codes of regions where licensing forbids selling (R-CAT-4).
     restricted_regions: Mapped[str] = mapped_column(String(200), default="")
-    image: Mapped[str] = mapped_column(String(200), default="")
+    image: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     @property

@@ -67,3 +67,22 @@ def test_twenty_identical_confirms_make_one_order_one_charge_one_email_R_CHK_2(s
     assert total(session, TestGatewayCharge) == 1
     assert total(session, Email, Email.kind == "order_confirmation") == 1
     assert product(session, "pocket-cat-keychain").stock == 48
+
+
+def test_fifty_customers_racing_for_ten_units_make_exactly_ten_orders_R_CAT_6(session):
+    """Issue 7, item 2: 50 confirms at once for 10 remaining units."""
+    product(session, "pocket-cat-keychain").stock = 10
+    session.commit()
+    people = [customer(session, f"crowd{i}@example.com") for i in range(50)]
+    ready = [(p.id, *ready_checkout(session, p, {"pocket-cat-keychain": 1})) for p in people]
+    session.commit()
+
+    def attempt(person_id, checkout, seen):
+        return lambda s: confirm(s, s.get(User, person_id), checkout, seen)
+
+    outcomes = race([attempt(*r) for r in ready])
+    refused = [o for o in outcomes if isinstance(o, ServiceError)]
+    print(f"race: 50 customers, 10 units, {50 - len(refused)} orders, {len(refused)} refused")
+    assert len(refused) == 40
+    assert total(session, Order, Order.status == "placed") == 10
+    assert session.scalar(select(Product.stock).where(Product.slug == "pocket-cat-keychain")) == 0
