@@ -7,6 +7,7 @@ import logging
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from storefront.cli import jobs_group
 from storefront.extensions import db
 from storefront.migrate import alembic_config
 from tests.builders import VISA, login
@@ -51,3 +52,8 @@ def test_no_card_number_or_password_reaches_the_logs(client, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "4242 4242 4242 4242" not in logged and "4242424242424242" not in logged
     assert "Qa-Passw0rd!" not in logged
+
+
+def test_the_jobs_command_runs_what_is_due(app):
+    result = app.test_cli_runner().invoke(jobs_group, ["run-due"])
+    assert result.exit_code == 0 and "emails" in result.output and "charges" in result.output
