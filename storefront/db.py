@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -20,6 +21,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+# How SQLite transactions begin in this context: IMMEDIATE (take the write lock at once) by
+# default; DEFERRED for requests known to only read, so readers never wait on each other.
+sqlite_begin: ContextVar[str] = ContextVar("sqlite_begin", default="IMMEDIATE")
+
+
 def _serialise_sqlite_writes(engine: Engine) -> None:
     # pysqlite's deferred BEGIN upgrades read locks to write locks mid-transaction, which
     # fails at once under concurrency; BEGIN IMMEDIATE makes each transaction wait its turn.
@@ -34,7 +40,7 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {sqlite_begin.get()}")
 
 
 class Database:
@@ -47,8 +53,12 @@ class Database:
     def init_app(self, app: Any) -> None:
         self.bind(app.config["DATABASE_URL"])
         # Every request ends its transaction, even when an outer app context lives on.
-        app.teardown_request(lambda _exc: self.session.remove())
+        app.teardown_request(self._end_request)
         app.teardown_appcontext(lambda _exc: self.session.remove())
+
+    def _end_request(self, _exc: BaseException | None) -> None:
+        self.session.remove()
+        sqlite_begin.set("IMMEDIATE")
 
     def bind(self, url: str) -> None:
         if self.engine is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import delete
@@ -46,7 +47,8 @@ def store(session: Session, product: Product, data: bytes,
     product.image = "media:" + ";".join(names)
 
 
-def variants(image: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=4096)
+def variants(image: str) -> tuple[tuple[int, int, str], ...]:
     """(width, height, digest) of each thumbnail named by a product's image field."""
     found = []
     for part in image.removeprefix("media:").split(";"):
@@ -54,7 +56,7 @@ def variants(image: str) -> list[tuple[int, int, str]]:
         width, _, height = size.partition("x")
         if digest and width.isdigit() and height.isdigit():
             found.append((int(width), int(height), digest))
-    return found
+    return tuple(found)
 
 
 def placeholder(seed: str, size: int = 640) -> bytes:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
+from storefront.db import sqlite_begin
 from storefront.extensions import db, login_manager
 from storefront.models import Setting, User
 from storefront.services import accounts, clock, orders
@@ -21,8 +22,14 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
 
 
+# GET pages that only read: their SQLite transactions need no write lock (see db.py).
+READ_ONLY = {"shop", "pages", "media", "health"}
+READ_ONLY_ENDPOINTS = {"cart.show", "account.orders_page", "account.order", "static"}
+
+
 def init_app(app: Flask) -> None:
     requestlog.init_app(app)
+    app.before_request(_reads_only)
     login_manager.user_loader(_load_user)
     app.jinja_env.filters["usd"] = usd
     app.jinja_env.filters["day"] = lambda d: d.strftime("%B %-d, %Y") if d else ""
@@ -55,6 +62,12 @@ def _load_user(raw: str) -> User | None:
 def _header() -> dict:
     """The cart count every page shows in its header."""
     return {"cart_count": carts.count(request_cart()), "current_user": current_user}
+
+
+def _reads_only() -> None:
+    if request.method in ("GET", "HEAD") and (request.blueprint in READ_ONLY
+                                              or request.endpoint in READ_ONLY_ENDPOINTS):
+        sqlite_begin.set("DEFERRED")
 
 
 def _qa_clock() -> None:

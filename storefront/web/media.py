@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 
 from storefront.extensions import db
 from storefront.extensions import digest as static_digest
@@ -32,6 +32,10 @@ def product_image(digest: str, ext: str) -> Response:
     return response.make_conditional(request)
 
 
+def _media_url(digest: str) -> str:
+    return f"{request.script_root}/media/products/{digest}.webp"
+
+
 def image_url(product: Product, width: int = 320) -> str:
     """The smallest thumbnail at least `width` wide (or the largest), or a static file."""
     found = images.variants(product.image) if product.image.startswith("media:") else []
@@ -39,14 +43,13 @@ def image_url(product: Product, width: int = 320) -> str:
         return static_digest.static_url_for("static", filename=product.image or
                                             "img/products/placeholder.svg")
     w, _h, digest = next((v for v in found if v[0] >= width), found[-1])
-    return url_for("media.product_image", digest=digest, ext="webp")
+    return _media_url(digest)
 
 
 def image_srcset(product: Product) -> str:
     """Every thumbnail with its width, for the browser to pick (empty for static files)."""
     found = images.variants(product.image) if product.image.startswith("media:") else []
-    return ", ".join(f"{url_for('media.product_image', digest=d, ext='webp')} {w}w"
-                     for w, _h, d in found)
+    return ", ".join(f"{_media_url(d)} {w}w" for w, _h, d in found)
 
 
 def image_height(product: Product, width: int) -> int:
