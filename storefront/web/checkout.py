@@ -154,9 +154,13 @@ def billing() -> Response | tuple[str, int]:
     if isinstance(checkout, Response):
         return checkout
     if request.method == "GET":
-        return _step_page("billing", checkout, values={"country": current_user.region})
+        return _step_page("billing", checkout, values={
+            "country": current_user.region,
+            "billing": "other" if request.args.get("other") else "same"})
     same = request.form.get("billing", "same") == "same"
     values = form_values(*ADDRESS_FIELDS)
+    if not same and "line1" not in request.form:  # "another address" chosen: show its form
+        return see_other(url_for("checkout.billing", other=1))
     try:
         checkouts.use_billing(db.session, checkout, current_user, same, values)
     except InvalidInput as exc:

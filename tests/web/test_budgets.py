@@ -104,8 +104,9 @@ def test_htmx_fragments_are_at_most_2_kb(client, path, data, target):
     assert wire(changed.data) <= 2048
     login(client)
     client.get("/checkout/")
-    step = client.get("/checkout/payment", headers={"HX-Request": "true", "HX-Target": "main"})
-    assert wire(step.data) <= 2048
+    for path in ("/checkout/shipping", "/checkout/payment", "/checkout/billing"):
+        step = client.get(path, headers={"HX-Request": "true", "HX-Target": "main"})
+        assert wire(step.data) <= 2048, path
 
 
 def test_static_files_have_hashed_names_cached_for_a_year_and_compressed(client):

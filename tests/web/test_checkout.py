@@ -121,3 +121,22 @@ def test_another_customers_checkout_result_is_404(client, app):
     login(client, "qa.fr@example.com")
     assert client.get(done_url).status_code == 404
     assert client.post("/checkout/confirm", data=form).status_code == 404
+
+
+def test_another_billing_address_is_asked_only_when_chosen(client):
+    login(client)
+    client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    client.get("/checkout/")
+    page = client.get("/checkout/shipping")
+    address_id = re.search(rb'data-address-id="(\d+)"', page.data).group(1).decode()
+    client.post("/checkout/shipping", data={"address_id": address_id})
+    client.post("/checkout/payment", data=VISA)
+    assert b'name="line1"' not in client.get("/checkout/billing").data
+    chosen = client.post("/checkout/billing", data={"billing": "other"})
+    assert chosen.headers["Location"] == "/checkout/billing?other=1"
+    assert b'name="line1"' in client.get(chosen.headers["Location"]).data
+    saved = client.post("/checkout/billing", data={
+        "billing": "other", "full_name": "Ana Ruiz", "line1": "Unter den Linden 1",
+        "city": "Berlin", "postal_code": "10117", "country": "DE", "state": ""})
+    assert saved.headers["Location"] == "/checkout/confirm"
+    assert b"Unter den Linden 1" in client.get("/checkout/confirm").data
