@@ -70,7 +70,8 @@ test-sqlite: install assets
 	$(BIN)/python -m pytest
 
 test-postgres: install
-	STOREFRONT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/unit tests/web
+	STOREFRONT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/unit tests/web \
+	  tests/reliability tests/security
 
 lint: install
 	$(BIN)/python -m ruff check storefront tests

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/rps.sh -- requests per second with wrk, in one run:
 #   our product page /products/aurora-knight-figure, our catalogue /, the product page again
-#   with "Accept-Encoding: br, gzip" (what a browser gets: compression costs CPU), and a
-#   Flask + Jinja hello-world page (bench/hello) as the yardstick.
+#   with "Accept-Encoding: br, gzip" (what a browser gets: compression costs CPU), a
+#   Flask + Jinja hello-world page (bench/hello) as the yardstick, and last the product page
+#   once more under gunicorn's sync workers (how much the worker class moves p99).
 #
 #   bash bench/rps.sh
 #
@@ -38,6 +39,12 @@ OURS_PORT=$(free_port)
   >"$WORK/ours.log" 2>&1 &
 STARTED_PIDS+=("$!")
 
+SYNC_PORT=$(free_port)
+(cd "$ROOT" && STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$(openssl rand -hex 32) \
+  exec "$VENV_BIN/gunicorn" --workers "$WORKERS" --worker-class sync --no-control-socket \
+  --bind "127.0.0.1:$SYNC_PORT" wsgi:app) >"$WORK/ours-sync.log" 2>&1 &
+STARTED_PIDS+=("$!")
+
 HELLO_PORT=$(free_port)
 "$VENV_BIN/gunicorn" "${GUNICORN_ARGS[@]}" --chdir "$BENCH_DIR/hello" --bind "127.0.0.1:$HELLO_PORT" \
   app:app >"$WORK/hello.log" 2>&1 &
@@ -47,6 +54,7 @@ S=http://127.0.0.1:$OURS_PORT
 H=http://127.0.0.1:$HELLO_PORT
 wait_up "$S/" 60 || { tail -50 "$WORK/ours.log" >&2; exit 1; }
 wait_up "$H/" 30 || { tail -50 "$WORK/hello.log" >&2; exit 1; }
+wait_up "http://127.0.0.1:$SYNC_PORT/" 60 || { tail -50 "$WORK/ours-sync.log" >&2; exit 1; }
 check200 "$S$PRODUCT_PATH" || { tail -50 "$WORK/ours.log" >&2; exit 1; }
 
 BR=(-H "Accept-Encoding: br, gzip")
@@ -62,29 +70,35 @@ measure ours_product "$S$PRODUCT_PATH" "$BENCH_OUT"
 measure ours_catalogue "$S/" "$BENCH_OUT"
 measure ours_product_br "$S$PRODUCT_PATH" "$BENCH_OUT" "${BR[@]}"
 measure hello "$H/" "$BENCH_OUT"
+measure ours_product_sync "http://127.0.0.1:$SYNC_PORT$PRODUCT_PATH" "$BENCH_OUT"
 stop_started
-if grep -q "Traceback" "$WORK/ours.log"; then
-  log "our server logged tracebacks:"; grep -A30 -m1 "Traceback" "$WORK/ours.log" >&2
-fi
+for server_log in "$WORK/ours.log" "$WORK/ours-sync.log"; do
+  if grep -q "Traceback" "$server_log"; then
+    log "our server logged tracebacks:"; grep -A30 -m1 "Traceback" "$server_log" >&2
+  fi
+done
 
 "$VENV_BIN/python" - "$BENCH_OUT" "$(machine_line)" "$WORKERS" \
   "wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WARMUP_DURATION warm-up)" \
   "$PRODUCT_PATH" "$OURS_PRODUCT_BYTES" "$OURS_CATALOGUE_BYTES" "$OURS_PRODUCT_BR_BYTES" \
-  "$HELLO_BYTES" <<'EOF'
+  "$HELLO_BYTES" "$OURS_PRODUCT_BYTES" <<'EOF'
 import json
 import os
 import sys
 
 out, machine, workers, load, product = sys.argv[1:6]
-sizes = dict(zip(("ours_product", "ours_catalogue", "ours_product_br", "hello"), sys.argv[6:10]))
+sizes = dict(zip(("ours_product", "ours_catalogue", "ours_product_br", "hello",
+                  "ours_product_sync"), sys.argv[6:11]))
 rows = (("ours_product", f"storefront product page `{product}`"),
         ("ours_catalogue", "storefront catalogue `/`"),
         ("ours_product_br", "storefront product page, `Accept-Encoding: br, gzip`"),
-        ("hello", "Flask + Jinja hello world `/`"))
+        ("hello", "Flask + Jinja hello world `/`"),
+        ("ours_product_sync", "storefront product page, gunicorn **sync** workers (2)"))
 print(f"### Requests per second ({machine})")
 print()
-print(f"{load}; gunicorn {workers} gthread workers x 4 threads on 127.0.0.1, production "
-      "settings, demo data on SQLite; anonymous visitor (no cookies).")
+print(f"{load}; gunicorn {workers} gthread workers x 4 threads on 127.0.0.1 (as `make serve`; "
+      "the last row: sync workers), production settings, demo data on SQLite; anonymous "
+      "visitor (no cookies).")
 print()
 print("| page | body bytes | req/s | p50 ms | p99 ms | errors |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")

@@ -5,7 +5,7 @@
 #                             (our product page, our catalogue, a Flask hello world), ratios
 #   3. bench/launch.py        200 customers race for 100 units on PostgreSQL, 4 workers
 # Each prints a Markdown table; all of them are also written to bench/results/latest.md
-# (raw wrk output, logs and JSON in bench/results/<date-time>/). About 6 to 10 minutes on
+# (raw wrk output, logs and JSON in bench/results/<date-time>/). About 4 to 5 minutes on
 # 2 cores (the first run also installs django-oscar into /tmp/storefront-bench-oscar).
 # A benchmark that fails is reported and the next one still runs; the exit status is then 1.
 set -uo pipefail
@@ -26,7 +26,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 {
   echo "# Storefront benchmarks"
   echo
-  echo "Run $(date -u +'%Y-%m-%d %H:%M UTC') on $(machine_line | cut -d, -f2-)"
+  echo "Run $(date -u +"%Y-%m-%d %H:%M UTC") on$(machine_line | cut -d, -f2-)"
   echo "(\`nproc\` $(nproc), \`uname -r\` $(uname -r), Python $("$VENV_BIN/python" -c 'import platform; print(platform.python_version())'),"
   echo "wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'));"
   echo "load average at the start: $(loadavg). Raw output: \`bench/results/$STAMP/\`."

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from whitenoise import WhiteNoise
 
 from storefront import config as settings_mod
@@ -77,7 +78,16 @@ def _serve_static(app: Flask) -> None:
         immutable_file_test=lambda _path, url: bool(hashed.search(url)))
 
 
+class _IdConverter(IntegerConverter):
+    """<int:...> in URLs: ids beyond the database's integer range are simply not found."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
     from storefront import cli, qa_providers
     from storefront.web import (
         account,

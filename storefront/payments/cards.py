@@ -11,10 +11,15 @@ def digits(number: str) -> str:
     return re.sub(r"[\s-]", "", number or "")
 
 
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also takes superscripts and other scripts' digits."""
+    return bool(re.fullmatch(r"[0-9]+", text))
+
+
 def brand(number: str) -> str | None:
     """The accepted brand a card number belongs to, or None."""
     n = digits(number)
-    if not n.isdigit():
+    if not _ascii_digits(n):
         return None
     two, four = int(n[:2] or 0), int(n[:4] or 0)
     if n[0] == "4" and len(n) in (13, 16, 19):
@@ -32,7 +37,7 @@ def brand(number: str) -> str | None:
 
 def luhn_ok(number: str) -> bool:
     n = digits(number)
-    if not n.isdigit() or len(n) < 12:
+    if not _ascii_digits(n) or not 12 <= len(n) <= 19:
         return False
     total = 0
     for i, ch in enumerate(reversed(n)):

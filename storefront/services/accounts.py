@@ -133,6 +133,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Every signed-in browser of this account is signed out (cookies name the version)."""
+    user.session_version += 1
+    session.commit()
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD)
 

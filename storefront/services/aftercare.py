@@ -30,6 +30,7 @@ def address_locked(order: Order) -> bool:
 def change_address(session: Session, order: Order, user: User, data: dict[str, str],
                    address_id: int | None = None) -> None:
     """Ship this order elsewhere in the region; the address book is not touched."""
+    order = orders.lock(session, order)
     if address_locked(order):
         raise NotAllowed("The shipping address can no longer be changed: the shipping date "
                          "has been confirmed.")
@@ -69,6 +70,7 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
     """Cancel a preorder where the rules allow; anything paid is refunded in full."""
     if reason not in CANCEL_REASONS:
         raise InvalidInput({"reason": "Choose a reason."})
+    order = orders.lock(session, order)
     refusal = cancel_refusal(order, reason)
     if refusal:
         raise NotAllowed(refusal)
@@ -91,6 +93,7 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
 def request_exchange(session: Session, order: Order, user: User, reason: str) -> Exchange:
     """Ask to replace a defective item of a shipped order (R-RET-1, R-RET-2)."""
     reason = reason.strip()
+    order = orders.lock(session, order)
     if order.status not in ("shipped", "completed"):
         raise NotAllowed("An exchange can be asked for once the order has arrived.")
     if any(e.status == "requested" for e in order.exchanges):

@@ -50,6 +50,7 @@ def finalize_shipping_date(session: Session, orders_: list[Order], day: date, *,
         raise InvalidInput({"shipping_date": "The shipping date cannot be in the past."})
     done = 0
     for order in orders_:
+        order = orders.lock(session, order)
         if order.status != "placed" or order.fulfilment_status == "shipped":
             continue
         changed = order.shipping_date is not None and order.shipping_date != day
@@ -77,6 +78,7 @@ def mark_shipped(session: Session, order: Order, carrier: str, tracking: str, *,
               (("carrier", carrier), ("tracking_number", tracking)) if not v}
     if errors:
         raise InvalidInput(errors)
+    order = orders.lock(session, order)
     if order.payment_status != "paid":
         raise NotAllowed("Only paid orders can ship.")
     orders.move(order, "shipped", actor=actor, why=f"shipped with {carrier} {tracking}")
@@ -95,6 +97,7 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
     round_trip = 2 * order.shipping_cents if round_trip_cents is None else round_trip_cents
     if round_trip < 0:
         raise InvalidInput({"round_trip_shipping": "Enter an amount of 0 or more."})
+    order = orders.lock(session, order)
     orders.move(order, "returned", actor=actor, why="returned undelivered")
     order.fulfilment_status = "returned"
     order.cancel_reason = "The parcel came back undelivered."
@@ -114,6 +117,8 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
 
 def approve_exchange(session: Session, order: Order, *, actor: str, base_url: str = "") -> None:
     """Approve the open exchange request: a replacement shipment is created (R-RET-2)."""
+    order = orders.lock(session, order)
+    session.refresh(order, ["exchanges"])
     request = next((e for e in order.exchanges if e.status == "requested"), None)
     if request is None:
         raise NotAllowed("This order has no exchange request to approve.")

@@ -38,6 +38,14 @@ def log_event(order: Order, kind: str, message: str = "", actor: str = "system")
     order.events.append(OrderEvent(at=clock.now(), actor=actor, kind=kind, message=message))
 
 
+def lock(session: Session, order: Order) -> Order:
+    """Take the order's row lock and re-read it: whatever was loaded before may be stale
+    (another request may have changed it since). Every action on an order starts here."""
+    session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    session.refresh(order)
+    return order
+
+
 def move(order: Order, status: str, *, actor: str, why: str) -> None:
     """Change the order status along the table, logging who and why."""
     if status not in STATUS_MOVES.get(order.status, set()):

@@ -116,6 +116,7 @@ def charge_due(session: Session, gateway: Gateway, *, deadline: timedelta = PAYM
 def update_payment(session: Session, gateway: Gateway, order: Order, method: PaymentMethod,
                    base_url: str = "") -> None:
     """Update Payment: a new card of the same method, charged at once (R-PAY-4, R-PAY-5)."""
+    order = orders.lock(session, order)
     if order.payment_status != "failed" or order.status != "placed":
         raise NotAllowed("This order has no payment to fix.")
     due_by = clock.aware(order.payment_due_by)

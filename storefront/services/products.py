@@ -138,7 +138,8 @@ def _ends_at(product: Product | None, day: date | None) -> datetime | None:
 def _count(text: str, field: str, least: int, errors: dict[str, str]) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not least <= int(text) <= MAX_COUNT:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) \
+            or not least <= int(text) <= MAX_COUNT:
         errors[field] = f"Enter a whole number of at least {least}, or leave it empty."
         return None
     return int(text)

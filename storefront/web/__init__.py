@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask import Request as FlaskRequest
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from storefront.db import sqlite_begin
 from storefront.extensions import db, login_manager
@@ -29,6 +32,7 @@ READ_ONLY_ENDPOINTS = {"cart.show", "account.orders_page", "account.order", "sta
 
 def init_app(app: Flask) -> None:
     requestlog.init_app(app)
+    app.request_class = CleanRequest
     app.before_request(_reads_only)
     login_manager.user_loader(_load_user)
     app.jinja_env.filters["usd"] = usd
@@ -62,6 +66,21 @@ def _load_user(raw: str) -> User | None:
 def _header() -> dict:
     """The cart count every page shows in its header."""
     return {"cart_count": carts.count(request_cart()), "current_user": current_user}
+
+
+class _WithoutNul(ImmutableMultiDict):
+    """Form and query values without NUL bytes: no person types one, PostgreSQL cannot
+    store one, and the rest of what was typed is kept and checked as usual."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is not None and not isinstance(mapping, (dict, MultiDict)):
+            mapping = [(k, v.replace("\x00", "") if isinstance(v, str) else v)
+                       for k, v in mapping]
+        super().__init__(mapping)
+
+
+class CleanRequest(FlaskRequest):
+    parameter_storage_class = _WithoutNul
 
 
 def _reads_only() -> None:

@@ -73,7 +73,9 @@ def register() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session completely."""
+    """End the session completely: a copy of the cookie kept from before is dead too."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(db.session, current_user)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -23,9 +23,7 @@ bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 def _cart_page(error: str = "", status: int = 200) -> tuple[str, int]:
     cart = request_cart()
-    if error:
-        flash(error, "error")
-    return page("cart/cart.html", cart=cart, subtotal=carts.subtotal_cents(cart),
+    return page("cart/cart.html", cart=cart, error=error, subtotal=carts.subtotal_cents(cart),
                 count=carts.count(cart), limit=catalog.per_order_limit), status
 
 

@@ -200,6 +200,10 @@ def coupon() -> Response | tuple[str, int]:
     checkout = _current()
     if isinstance(checkout, Response):
         return checkout
+    step = checkouts.next_step(checkout)
+    if step != "confirm":  # the coupon field is on the confirm page: get there first
+        flash("Please complete this step first; the coupon goes on the confirm page.", "info")
+        return see_other(url_for(f"checkout.{step}"))
     typed = "" if request.form.get("remove") else request.form.get("coupon_code", "")[:100]
     try:
         checkouts.use_coupon(db.session, checkout, current_user, typed, rules())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -106,8 +107,12 @@ def form_values(*names: str) -> dict[str, str]:
     return {n: request.form.get(n, "") for n in names}
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger numbers name nothing
+
+
 def int_arg(value: Any, default: int = 0) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+    """A whole number from the client, or the default (never beyond the integer range)."""
+    text = str(value).strip()
+    if not re.fullmatch(r"-?[0-9]{1,10}", text) or abs(int(text)) > MAX_ID:
         return default
+    return int(text)
