@@ -50,6 +50,8 @@ def test_customers_racing_for_the_last_unit_make_exactly_one_order_R_CAT_6(sessi
 
     outcomes = race([attempt(*r) for r in ready])
     refused = [o for o in outcomes if isinstance(o, ServiceError)]
+    print(f"race: 6 customers for the last unit, {6 - len(refused)} order, "
+          f"{len(refused)} told it is no longer available")
     assert len(refused) == 5 and all("no longer available" in r.message for r in refused)
     assert total(session, Order, Order.status == "placed") == 1
     assert session.scalar(select(Product.stock).where(Product.slug == "last-one-artbook")) == 0
@@ -62,6 +64,8 @@ def test_twenty_identical_confirms_make_one_order_one_charge_one_email_R_CHK_2(s
                                                   "aurora-knight-figure": 1})
     session.commit()
     outcomes = race([lambda s: confirm(s, s.get(User, me.id), checkout, seen)] * 20)
+    print(f"double submit: 20 identical confirms, {total(session, Order)} orders, "
+          f"{total(session, TestGatewayCharge)} charge")
     assert not [o for o in outcomes if isinstance(o, ServiceError)]
     assert total(session, Order) == 2
     assert total(session, TestGatewayCharge) == 1

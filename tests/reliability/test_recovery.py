@@ -55,6 +55,7 @@ def test_a_checkout_killed_after_charging_is_completed_by_the_recovery_job(sessi
     assert count(session, Email, Email.kind == "order_confirmation") == 1
     assert product(session, "pocket-cat-keychain").stock == 48
     assert checkouts.load_cart(session, me).lines == []
+    print("crash after charging: recovery completed the checkout, 1 order, 1 charge, 1 email")
     # the customer's retry lands on the same, now completed, checkout
     assert confirm(session, me, checkout, seen).status == "completed"
     assert count(session, Order) == 1
@@ -81,6 +82,7 @@ def test_a_checkout_killed_before_charging_is_undone_and_the_retry_succeeds_once
     retry = confirm(session, me, checkout, seen)
     assert retry.status == "completed" and count(session, Order, Order.status == "placed") == 1
     assert count(session, TestGatewayCharge) == 1
+    print("crash before charging: recovery gave the unit back; the retry made 1 order")
 
 
 def test_a_charge_whose_answer_never_came_is_refunded_if_it_happened(session):
@@ -105,5 +107,6 @@ def test_a_charge_whose_answer_never_came_is_refunded_if_it_happened(session):
     assert recovery.refund_lost_charges(session, gateway()) == 1
     assert recovery.refund_lost_charges(session, gateway()) == 0
     kinds = [r.kind for r in session.scalars(select(TestGatewayCharge))]
+    print(f"lost answer: gateway movements {kinds}; no order marked paid")
     assert kinds == ["charge", "refund"]
     assert count(session, Payment) == 0  # no order was ever paid
