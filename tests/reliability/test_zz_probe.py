@@ -1,7 +1,16 @@
 from sqlalchemy import select
+
 from storefront.models import TestGatewayCharge
-from tests.reliability.test_double_submits import (failed_preorder, race, update_payment_as_the_page_does,
-    order_of, SUBMITS, kinds, events_of)
+from tests.reliability.test_double_submits import (
+    SUBMITS,
+    events_of,
+    failed_preorder,
+    kinds,
+    order_of,
+    race,
+    update_payment_as_the_page_does,
+)
+
 
 def test_probe(session):
     failed = failed_preorder(session)
