@@ -127,12 +127,22 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
         raise NotAllowed("The payment method cannot be changed after ordering; "
                          "use another card of the same method.")
     order_id = order.id
-    order.payment_method = method
+    session.add(method)
+    session.flush()
+    # The new card and the claim in one conditional UPDATE: of parallel submissions, only
+    # the one that claims the charge sets its card.
+    won = session.execute(update(Order).where(Order.id == order_id, Order.status == "placed",
+                                              Order.payment_status == "failed")
+                          .values(payment_status="charging", charge_due_at=clock.now(),
+                                  payment_method_id=method.id)
+                          .execution_options(synchronize_session=False)).rowcount
+    if won != 1:
+        session.rollback()
+        raise NotAllowed("This order is already being paid.")
     orders.log_event(order, "payment_updated", f"New payment details: {method.label}.",
                      order.email)
     session.commit()
-    if not _claim(session, order_id, ("failed",)):
-        return  # a parallel submit is already charging it
+    session.expire_all()
     order = session.get(Order, order_id)
     key = f"charge-{order.number}-{order.charge_attempts + 1}"
     token, amount = method.token, order.total_cents

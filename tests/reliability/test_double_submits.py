@@ -213,6 +213,32 @@ def test_a_late_update_payment_does_not_replace_the_card_just_charged_R_PAY_4(se
     assert shown == charged_token and updates == 1 and told.startswith("refused")
 
 
+def test_a_submission_while_another_is_charging_changes_nothing_R_PAY_4(session):
+    """The card is set in the same conditional UPDATE that claims the charge: a submission
+    that loaded the order before another one claimed it is refused and changes nothing."""
+    failed = failed_preorder(session)
+    number, customer_id = failed.number, failed.user_id
+    stale = orders.get_for_customer(session, customer_id, number)
+    before = stale.payment_method_id
+    method = cards_service.new_card(session, session.get(User, customer_id), gateway(),
+                                    MASTERCARD)
+    with db.session.session_factory() as other:  # submission A claims the charge
+        other.execute(update(Order).where(Order.number == number)
+                      .values(payment_status="charging"))
+        other.commit()
+    try:
+        payments.update_payment(session, gateway(), stale, method)
+        told = "went through"
+    except ServiceError as exc:
+        told = f"refused: {exc.message}"
+    session.rollback()
+    done = order_of(session, number)
+    print(f"update payment while another charges: {told}; card unchanged: "
+          f"{done.payment_method_id == before}")
+    assert told.startswith("refused") and done.payment_method_id == before
+    assert events_of(session, number, "payment_updated") == 0
+
+
 # --- staff: confirm the shipping date (charges the preorder) ---------------------------------
 
 def confirm_date_as_staff(s, number: str, day) -> int:
