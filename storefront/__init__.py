@@ -75,7 +75,12 @@ def _serve_static(app: Flask) -> None:
     app.wsgi_app = _StaticFiles(  # type: ignore[method-assign]
         app.wsgi_app, root=app.static_folder, prefix="static/", max_age=3600,
         autorefresh=app.config["ENV"] != "production",
-        immutable_file_test=lambda _path, url: bool(hashed.search(url)))
+        immutable_file_test=lambda _path, url: bool(hashed.search(url)),
+        add_headers_function=_static_headers)
+
+
+def _static_headers(headers: Any, _path: str, _url: str) -> None:
+    headers["X-Content-Type-Options"] = "nosniff"
 
 
 class _IdConverter(IntegerConverter):
