@@ -201,7 +201,7 @@ def test_a_returned_parcel_cancels_and_refunds_paid_minus_round_trip_R_RET_4(
         TestGatewayCharge.kind == "refund")).all()
     assert [r.amount_cents for r in refunds] == [600]
     assert [e.kind for e in db.session.scalars(select(Email).where(
-        Email.kind.in_(("cancelled", "refund"))))] == ["cancelled", "refund"]
+        Email.kind.in_(("cancelled", "refund"))).order_by(Email.id))] == ["cancelled", "refund"]
 
 
 def test_a_refund_is_never_below_zero_and_bad_amounts_are_field_errors_R_RET_4(
