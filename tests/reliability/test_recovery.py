@@ -106,7 +106,8 @@ def test_a_charge_whose_answer_never_came_is_refunded_if_it_happened(session):
     assert order.status == "failed"
     assert recovery.refund_lost_charges(session, gateway()) == 1
     assert recovery.refund_lost_charges(session, gateway()) == 0
-    kinds = [r.kind for r in session.scalars(select(TestGatewayCharge).order_by(TestGatewayCharge.id))]
+    kinds = [r.kind for r in session.scalars(select(TestGatewayCharge)
+                                             .order_by(TestGatewayCharge.id))]
     print(f"lost answer: gateway movements {kinds}; no order marked paid")
     assert kinds == ["charge", "refund"]
     assert count(session, Payment) == 0  # no order was ever paid
