@@ -9,22 +9,11 @@ from storefront import create_app
 from storefront.extensions import db
 from storefront.models import SocialIdentity, User
 from tests.builders import PASSWORD
-from tests.web.test_social_harness import ProviderServer, count, sign_in, store_settings
+from tests.web.social_harness import count, sign_in, store_settings
 
 NEW = "aurora.fan@example.com"
 
 
-@pytest.fixture(scope="module")
-def provider(database_url):
-    server = ProviderServer(database_url)
-    yield server
-    server.close()
-
-
-@pytest.fixture()
-def store(app, database_url, provider):
-    """A test client of a store whose Google is the local provider (as if real)."""
-    return create_app(store_settings(database_url, provider)).test_client()
 
 
 def account(email: str) -> User | None:

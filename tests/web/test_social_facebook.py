@@ -5,33 +5,21 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from storefront import create_app
 from storefront.extensions import db
 from storefront.models import SocialIdentity, User
 from storefront.qa_providers import credentials
-from tests.web.test_social_harness import (
+from tests.web.social_harness import (
     SECRET_KEY,
     ProviderServer,
     browser,
     count,
     form_action,
     sign_in,
-    store_settings,
 )
 
 NEW = "pocket.cat@example.com"
 
 
-@pytest.fixture(scope="module")
-def provider(database_url):
-    server = ProviderServer(database_url)
-    yield server
-    server.close()
-
-
-@pytest.fixture()
-def store(app, database_url, provider):
-    return create_app(store_settings(database_url, provider)).test_client()
 
 
 def test_a_new_facebook_customer_chooses_a_country_then_is_signed_in_R_ACC_2_R_ACC_5(store):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from storefront import create_app
 from storefront.extensions import db
 from storefront.models import SocialIdentity, User
-from tests.web.test_social_harness import (
+from tests.web.social_harness import (
     ProviderServer,
     count,
     provider_answer,
