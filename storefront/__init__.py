@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 from whitenoise import WhiteNoise
 
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.config.update(settings)
+    app.session_interface = _SessionCookies()
     production = settings["ENV"] == "production"
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -62,6 +64,18 @@ def _init_extensions(app: Flask) -> None:
     jobs.init_app(app)
     web.init_app(app)
     social.init_app(app)
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its signer built once per key rather than twice
+    per request (reading and writing the cookie each built one)."""
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = getattr(self, "_signer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._signer = (keys, super().get_signing_serializer(app))
+        return cached[1]
 
 
 class _StaticFiles(WhiteNoise):

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "HUEY_SQLITE_PATH": "instance/huey.db",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PER_PAGE": 24,
+    # Seconds each process keeps the catalogue and product pages first visits see (no
+    # session yet); 0 turns the cache off. Never used in QA mode. See web/pagecache.py.
+    "PAGE_CACHE_SECONDS": 2,
     # Google and Facebook sign-in (R-ACC-2): a provider shows only when its client id is set,
     # or, in QA mode without real credentials, through the local test providers.
     "GOOGLE_CLIENT_ID": "",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth
+from flask import request
 from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -21,5 +22,14 @@ compress = Compress()
 digest = FlaskStaticDigest()
 oauth = OAuth()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_not_throttled() -> bool:
+    """Every rate limit here is on a POST (logins, sign-ups, resets, contact): pages that
+    only read skip the limiter's bookkeeping."""
+    return request.method in ("GET", "HEAD")
+
+
 # Storage is chosen in jobs.init_app (SQLite file, or Redis at scale); immediate until then.
 huey = Huey("storefront", immediate=True)

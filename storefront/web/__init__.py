@@ -18,7 +18,7 @@ from storefront.models import Setting, User
 from storefront.services import accounts, clock, orders
 from storefront.services import cart as carts
 from storefront.services.money import usd
-from storefront.web import media, requestlog
+from storefront.web import media, pagecache, requestlog
 from storefront.web.common import has_session, page, request_cart, signed_in
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -32,6 +32,7 @@ READ_ONLY_ENDPOINTS = {"cart.show", "account.orders_page", "account.order", "sta
 
 def init_app(app: Flask) -> None:
     requestlog.init_app(app)
+    pagecache.init_app(app)
     app.request_class = CleanRequest
     app.before_request(_reads_only)
     login_manager.user_loader(_load_user)
