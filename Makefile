@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5055
 WORKERS ?= 2
+THREADS ?= 1
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 # Chromium writes its profile and caches here, never into $HOME.
@@ -49,14 +50,15 @@ qa: install assets
 	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
 
-## serve PORT=N WORKERS=W: the demo store under gunicorn with production settings (SQLite)
+## serve PORT=N WORKERS=W [THREADS=T]: the demo store under gunicorn, production settings
+## (SQLite); sync workers, or gthread workers of T threads when THREADS > 1
 serve: install assets
 	rm -f instance/serve-$(PORT).db
 	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask migrate
 	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask seed
 	STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$${STOREFRONT_SECRET_KEY:-$$(openssl rand -hex 32)} \
 	  STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db \
-	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
+	  $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --timeout 60 \
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## bench: page weights, requests per second, the peer comparison, the preorder launch

@@ -3,13 +3,13 @@
 #   our product page /products/aurora-knight-figure, our catalogue /, the product page again
 #   with "Accept-Encoding: br, gzip" (what a browser gets: compression costs CPU), a
 #   Flask + Jinja hello-world page (bench/hello) as the yardstick, and last the product page
-#   once more under gunicorn's sync workers (how much the worker class moves p99).
+#   once more under gunicorn's gthread workers with 4 threads (`make serve THREADS=4`).
 #
 #   bash bench/rps.sh
 #
 # Our store runs as `make serve` runs it: fresh SQLite file with the demo data, production
-# settings, gunicorn with $WORKERS (2) gthread workers of 4 threads on 127.0.0.1; the hello
-# app runs under the very same gunicorn command. Each page: 3 s warm-up, then
+# settings, gunicorn with $WORKERS (2) sync workers on 127.0.0.1; the hello app runs under
+# the very same gunicorn command. Each page: 3 s warm-up, then
 # wrk -t2 -c16 -d15s --latency. Prints a Markdown table (req/s, p50, p99, errors) and
 # leaves the raw wrk output and JSON in $BENCH_OUT.
 set -euo pipefail
@@ -23,7 +23,8 @@ trap 'stop_started; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 ensure_wrk
-GUNICORN_ARGS=(--workers "$WORKERS" --worker-class gthread --threads 4 --no-control-socket)
+# as `make serve`: sync workers (THREADS=1); the last row uses THREADS=4 (gthread)
+GUNICORN_ARGS=(--workers "$WORKERS" --threads 1 --timeout 60 --no-control-socket)
 
 # ------------------------------------------------------------------ our store, as `make serve`
 export FLASK_APP=wsgi
@@ -39,10 +40,10 @@ OURS_PORT=$(free_port)
   >"$WORK/ours.log" 2>&1 &
 STARTED_PIDS+=("$!")
 
-SYNC_PORT=$(free_port)
+THREADED_PORT=$(free_port)
 (cd "$ROOT" && STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$(openssl rand -hex 32) \
-  exec "$VENV_BIN/gunicorn" --workers "$WORKERS" --worker-class sync --no-control-socket \
-  --bind "127.0.0.1:$SYNC_PORT" wsgi:app) >"$WORK/ours-sync.log" 2>&1 &
+  exec "$VENV_BIN/gunicorn" --workers "$WORKERS" --threads 4 --timeout 60 --no-control-socket \
+  --bind "127.0.0.1:$THREADED_PORT" wsgi:app) >"$WORK/ours-gthread.log" 2>&1 &
 STARTED_PIDS+=("$!")
 
 HELLO_PORT=$(free_port)
@@ -54,7 +55,7 @@ S=http://127.0.0.1:$OURS_PORT
 H=http://127.0.0.1:$HELLO_PORT
 wait_up "$S/" 60 || { tail -50 "$WORK/ours.log" >&2; exit 1; }
 wait_up "$H/" 30 || { tail -50 "$WORK/hello.log" >&2; exit 1; }
-wait_up "http://127.0.0.1:$SYNC_PORT/" 60 || { tail -50 "$WORK/ours-sync.log" >&2; exit 1; }
+wait_up "http://127.0.0.1:$THREADED_PORT/" 60 || { tail -50 "$WORK/ours-gthread.log" >&2; exit 1; }
 check200 "$S$PRODUCT_PATH" || { tail -50 "$WORK/ours.log" >&2; exit 1; }
 
 BR=(-H "Accept-Encoding: br, gzip")
@@ -70,9 +71,9 @@ measure ours_product "$S$PRODUCT_PATH" "$BENCH_OUT"
 measure ours_catalogue "$S/" "$BENCH_OUT"
 measure ours_product_br "$S$PRODUCT_PATH" "$BENCH_OUT" "${BR[@]}"
 measure hello "$H/" "$BENCH_OUT"
-measure ours_product_sync "http://127.0.0.1:$SYNC_PORT$PRODUCT_PATH" "$BENCH_OUT"
+measure ours_product_gthread "http://127.0.0.1:$THREADED_PORT$PRODUCT_PATH" "$BENCH_OUT"
 stop_started
-for server_log in "$WORK/ours.log" "$WORK/ours-sync.log"; do
+for server_log in "$WORK/ours.log" "$WORK/ours-gthread.log"; do
   if grep -q "Traceback" "$server_log"; then
     log "our server logged tracebacks:"; grep -A30 -m1 "Traceback" "$server_log" >&2
   fi
@@ -88,17 +89,19 @@ import sys
 
 out, machine, workers, load, product = sys.argv[1:6]
 sizes = dict(zip(("ours_product", "ours_catalogue", "ours_product_br", "hello",
-                  "ours_product_sync"), sys.argv[6:11]))
+                  "ours_product_gthread"), sys.argv[6:11]))
 rows = (("ours_product", f"storefront product page `{product}`"),
         ("ours_catalogue", "storefront catalogue `/`"),
         ("ours_product_br", "storefront product page, `Accept-Encoding: br, gzip`"),
         ("hello", "Flask + Jinja hello world `/`"),
-        ("ours_product_sync", "storefront product page, gunicorn **sync** workers (2)"))
+        ("ours_product_gthread", "storefront product page, gunicorn **gthread** workers "
+                                 "(2 x 4 threads, `make serve THREADS=4`)"))
 print(f"### Requests per second ({machine})")
 print()
-print(f"{load}; gunicorn {workers} gthread workers x 4 threads on 127.0.0.1 (as `make serve`; "
-      "the last row: sync workers), production settings, demo data on SQLite; anonymous "
-      "visitor (no cookies).")
+print(f"{load}; gunicorn {workers} sync workers on 127.0.0.1 (as `make serve`; the last row: "
+      "gthread workers of 4 threads), production settings, demo data on SQLite; anonymous "
+      "visitor (no cookies), so the product and catalogue pages come from the page cache "
+      "(STOREFRONT_PAGE_CACHE_SECONDS, 2 s), as a first visit does.")
 print()
 print("| page | body bytes | req/s | p50 ms | p99 ms | errors |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")

@@ -33,9 +33,12 @@ class StripeGateway:
                  currency: str = "usd", max_network_retries: int = 2) -> None:
         if not api_key:
             raise RuntimeError("Set STOREFRONT_STRIPE_SECRET_KEY to use the Stripe gateway.")
-        # Network retries are safe: each retry repeats the same Idempotency-Key.
-        self._client = stripe.StripeClient(api_key, http_client=http_client,
-                                           max_network_retries=max_network_retries)
+        # Network retries are safe: each retry repeats the same Idempotency-Key. Each try
+        # waits at most 5 s to connect and 15 s for an answer (Stripe's own default is 80 s),
+        # so a request with its retries ends within the workers' 60 s (see README, deploy).
+        self._client = stripe.StripeClient(
+            api_key, http_client=http_client or stripe.RequestsClient(timeout=(5, 15)),
+            max_network_retries=max_network_retries)
         self._currency = currency
 
     def save_card(self, card: CardDetails) -> SavedMethod:
