@@ -29,23 +29,20 @@ import os
 import re
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
 import requests
+from benchserver import Gunicorn, flask, machine_line
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 SLUG = "aurora-knight-figure"
 PASSWORD = "Qa-Passw0rd!"
 ADDRESS = {"full_name": "Sam Lee", "line1": "1 Main Street", "city": "Springfield",
@@ -106,14 +103,6 @@ class Database:
 
 # --------------------------------------------------------------------------- the store
 
-def flask(env: dict, *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
-    if done.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
 def create_customers(url: str, count: int, folder: str) -> list[str]:
     """`count` US customers with one saved address, in one process, in one transaction."""
     from werkzeug.security import generate_password_hash
@@ -144,56 +133,6 @@ def create_customers(url: str, count: int, folder: str) -> list[str]:
     finally:
         accounts.HASH_METHOD = real_method
     return emails
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, env: dict, workers: int, folder: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(folder) / "server.log"
-        self.env, self.workers = env, workers
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--workers", str(self.workers), "--worker-class",
-                 "gthread", "--threads", "4", "--no-control-socket",
-                 "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(self.url + "/", timeout=2,
-                                proxies={"http": "", "https": ""}).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError(f"the server did not start:\n{self.log_text()}")
-            time.sleep(0.2)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 # --------------------------------------------------------------------------- customers
@@ -337,17 +276,6 @@ def pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def machine_line() -> str:
-    model = ""
-    try:
-        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                      if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return (f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} CPU ({' '.join(model.split())}), "
-            f"Linux {os.uname().release}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=200)
@@ -385,7 +313,7 @@ def main() -> int:
             t = time.perf_counter()
             emails = create_customers(database.url, args.customers, folder)
             log(f"{len(emails)} customers created in {time.perf_counter() - t:.1f}s")
-            with Server(env, args.workers, folder) as server:
+            with Gunicorn(env, Path(folder) / "server.log", workers=args.workers) as server:
                 log(f"{args.workers} gunicorn workers on {server.url}; "
                     f"{args.customers} customers go to the confirm page")
                 customers, times = race(server.url, emails, args.prep_concurrency)

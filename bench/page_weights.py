@@ -32,18 +32,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,12 +48,12 @@ os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / ".cache" / "xdg-cache"))
 for _folder in (os.environ["XDG_CONFIG_HOME"], os.environ["XDG_CACHE_HOME"]):
     os.makedirs(_folder, exist_ok=True)
 
+from benchserver import Gunicorn, flask, machine_line  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-BIN = Path(sys.executable).parent
 KB = 1024
 BUDGET_PAGE = 14 * KB        # a page's HTML with its CSS
 BUDGET_FIRST_PRODUCT = 30 * KB  # first product page visit, htmx included
@@ -69,7 +64,6 @@ EMAIL, PASSWORD = "qa.us@example.com", "Qa-Passw0rd!"
 CARD = {"card_number": "4242 4242 4242 4242", "card_expiry": "12/34", "card_cvc": "123",
         "card_name": "QA Bench"}
 VIEWPORT = {"width": 412, "height": 915}  # a phone
-HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def log(message: str) -> None:
@@ -78,68 +72,30 @@ def log(message: str) -> None:
 
 # --------------------------------------------------------------------------- QA server
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with HTTP.open(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-class QAServer:
+class QAServer(Gunicorn):
     """`make qa` in a temp folder: migrate, seed, gunicorn (2 gthread workers), QA mode."""
 
     def __init__(self) -> None:
         self.folder = tempfile.mkdtemp(prefix="storefront-bench-weights-")
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(self.folder) / "server.log"
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> QAServer:
         env = {**os.environ, "STOREFRONT_QA_MODE": "1", "FLASK_APP": "wsgi",
                "STOREFRONT_DATABASE_URL": f"sqlite:///{self.folder}/qa.db",
                "STOREFRONT_HUEY_SQLITE_PATH": f"{self.folder}/huey.db",
                "STOREFRONT_SECRET_KEY": secrets.token_hex(32)}
         env.pop("STOREFRONT_ENV", None)  # QA mode refuses production settings
-        for command in ("migrate", "seed"):
-            done = subprocess.run([str(BIN / "flask"), command], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=300)
-            if done.returncode != 0:
-                raise RuntimeError(f"flask {command} failed:\n{done.stdout}\n{done.stderr}")
-        with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread",
-                 "--threads", "4", "--no-control-socket", "--bind", f"127.0.0.1:{self.port}",
-                 "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while not _answers(self.url + "/"):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.__exit__(None, None, None)
-                raise RuntimeError(f"the QA server did not start:\n{self.log_text()}")
-            time.sleep(0.2)
+        super().__init__(env, Path(self.folder) / "server.log", workers=2)
+
+    def __enter__(self) -> QAServer:
+        try:
+            for command in ("migrate", "seed"):
+                flask(self.env, command)
+            super().__enter__()
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         return self
 
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-20000:]
-        except OSError:
-            return ""
-
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        super().__exit__(*exc)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -544,18 +500,6 @@ def report(walk: Walk, machine: str) -> tuple[str, dict]:
     return "\n".join(out), data
 
 
-def machine_line() -> str:
-    model = ""
-    try:
-        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                      if line.startswith("model name")), "")
-    except OSError:
-        pass
-    model = re.sub(r"\s+", " ", model)
-    return (f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} CPU ({model}), "
-            f"Linux {os.uname().release}")
-
-
 def main() -> int:
     if not os.path.exists(CHROMIUM):
         log(f"{CHROMIUM} not found: `make chromium` or `apt-get install chromium`")
@@ -573,10 +517,10 @@ def main() -> int:
                 finally:
                     browser.close()
         except Exception:
-            log("the walk failed; the server's log:\n" + server.log_text())
+            log("the walk failed; the server's log:\n" + server.log_text(20000))
             raise
-        if "Traceback" in server.log_text():
-            log("the server logged a traceback:\n" + server.log_text())
+        if "Traceback" in server.log_text(20000):
+            log("the server logged a traceback:\n" + server.log_text(20000))
     table, data = report(walk, machine_line())
     print(table, flush=True)
     out = os.environ.get("BENCH_OUT")

@@ -4,6 +4,9 @@
 #   with "Accept-Encoding: br, gzip" (what a browser gets: compression costs CPU), a
 #   Flask + Jinja hello-world page (bench/hello) as the yardstick, and last the product page
 #   once more under gunicorn's gthread workers with 4 threads (`make serve THREADS=4`).
+#   A first visit (no cookies) gets the product page from the page cache; the row "with a
+#   cart" sends the session cookie of a shopper with the product in the cart, whose pages
+#   are rendered each time.
 #
 #   bash bench/rps.sh
 #
@@ -64,10 +67,23 @@ size_of() { curl -s -o /dev/null -w '%{size_download}' "$@"; }
 OURS_PRODUCT_BYTES=$(size_of "$S$PRODUCT_PATH")
 OURS_PRODUCT_BR_BYTES=$(size_of "${BR[@]}" "$S$PRODUCT_PATH")
 OURS_CATALOGUE_BYTES=$(size_of "$S/")
+# a shopper: the session cookie of a visitor who has put the product in the cart (such a
+# session's pages are rendered every time, never kept by the page cache)
+session_cookie() { sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p' "$1" | head -1; }
+curl -s -D "$WORK/first.h" -o "$WORK/first.html" "$S$PRODUCT_PATH"
+TOKEN=$(sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' "$WORK/first.html" | head -1)
+curl -s -o /dev/null -D "$WORK/add.h" -H "Cookie: $(session_cookie "$WORK/first.h")" \
+  --data-urlencode "csrf_token=$TOKEN" -d "slug=${PRODUCT_PATH##*/}" -d quantity=1 "$S/cart/add"
+SESSION_COOKIE=$(session_cookie "$WORK/add.h")
+[ -n "$TOKEN" ] && [ -n "$SESSION_COOKIE" ] || { log "could not put the product in a cart"; exit 1; }
+OURS_SESSION_BYTES=$(size_of -H "Cookie: $SESSION_COOKIE" "$S$PRODUCT_PATH")
+curl -s -H "Cookie: $SESSION_COOKIE" "$S$PRODUCT_PATH" | grep -q 'data-testid="cart-count">1<' \
+  || { log "the shopper's product page does not show the cart"; exit 1; }
 HELLO_BYTES=$(size_of "$H/")
 
 # Our product page first: bench/peer.sh measures oscar's just before this script.
 measure ours_product "$S$PRODUCT_PATH" "$BENCH_OUT"
+measure ours_product_session "$S$PRODUCT_PATH" "$BENCH_OUT" -H "Cookie: $SESSION_COOKIE"
 measure ours_catalogue "$S/" "$BENCH_OUT"
 measure ours_product_br "$S$PRODUCT_PATH" "$BENCH_OUT" "${BR[@]}"
 measure hello "$H/" "$BENCH_OUT"
@@ -82,15 +98,17 @@ done
 "$VENV_BIN/python" - "$BENCH_OUT" "$(machine_line)" "$WORKERS" \
   "wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WARMUP_DURATION warm-up)" \
   "$PRODUCT_PATH" "$OURS_PRODUCT_BYTES" "$OURS_CATALOGUE_BYTES" "$OURS_PRODUCT_BR_BYTES" \
-  "$HELLO_BYTES" "$OURS_PRODUCT_BYTES" <<'EOF'
+  "$HELLO_BYTES" "$OURS_PRODUCT_BYTES" "$OURS_SESSION_BYTES" <<'EOF'
 import json
 import os
 import sys
 
 out, machine, workers, load, product = sys.argv[1:6]
 sizes = dict(zip(("ours_product", "ours_catalogue", "ours_product_br", "hello",
-                  "ours_product_gthread"), sys.argv[6:11]))
-rows = (("ours_product", f"storefront product page `{product}`"),
+                  "ours_product_gthread", "ours_product_session"), sys.argv[6:12]))
+rows = (("ours_product", f"storefront product page `{product}`, first visit"),
+        ("ours_product_session", "storefront product page, a shopper with a cart (rendered "
+                                 "each time)"),
         ("ours_catalogue", "storefront catalogue `/`"),
         ("ours_product_br", "storefront product page, `Accept-Encoding: br, gzip`"),
         ("hello", "Flask + Jinja hello world `/`"),
@@ -99,9 +117,10 @@ rows = (("ours_product", f"storefront product page `{product}`"),
 print(f"### Requests per second ({machine})")
 print()
 print(f"{load}; gunicorn {workers} sync workers on 127.0.0.1 (as `make serve`; the last row: "
-      "gthread workers of 4 threads), production settings, demo data on SQLite; anonymous "
-      "visitor (no cookies), so the product and catalogue pages come from the page cache "
-      "(STOREFRONT_PAGE_CACHE_SECONDS, 2 s), as a first visit does.")
+      "gthread workers of 4 threads), production settings, demo data on SQLite. A visitor "
+      "without cookies, so the product and catalogue pages come from the page cache "
+      "(STOREFRONT_PAGE_CACHE_SECONDS, 2 s), as on a first visit; the shopper row sends the "
+      "session cookie of a cart holding the product, so that page is rendered each time.")
 print()
 print("| page | body bytes | req/s | p50 ms | p99 ms | errors |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")

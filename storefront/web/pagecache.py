@@ -1,10 +1,10 @@
-"""First visits from a micro-cache: the catalogue and product pages a visitor without a
-session sees are the same for everyone but the form's CSRF token, so each process keeps
-them for a few seconds (STOREFRONT_PAGE_CACHE_SECONDS) and puts a fresh token into the
-kept page on every answer. Nothing of a session is ever kept: a request that carries a
-session cookie, or comes from htmx, is rendered as usual. Stock and prices are always
-checked again when the customer adds to the cart and orders, so a page seconds old
-costs nothing but a late "Sold out"."""
+"""Browsing from a micro-cache: the catalogue and product pages a visitor sees before
+signing in or filling a cart are the same for everyone but the CSRF token, so each process
+keeps them for a few seconds (STOREFRONT_PAGE_CACHE_SECONDS) and puts the visitor's own
+token into the kept page on every answer. Nothing of a session is ever kept: a session that
+holds anything but its CSRF token (a cart, a sign-in, a message), and any htmx request, get
+the page rendered as usual. Stock and prices are always checked again when the customer
+adds to the cart and orders, so a page seconds old costs nothing but a late "Sold out"."""
 from __future__ import annotations
 
 import secrets
@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any
 
 from cachetools import TTLCache
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
 from storefront.web.common import has_session
@@ -25,6 +25,8 @@ from storefront.web.common import has_session
 TOKEN_MARK = "csrf-mark-" + secrets.token_hex(16)
 MAX_PAGES = 512  # query strings are open-ended; the oldest pages go first
 EXTENSION = "storefront.page_cache"
+# What the session of a visitor who has neither signed in nor started a cart holds.
+ANONYMOUS_KEYS = frozenset({"csrf_token", "_fresh"})
 
 
 def now() -> float:
@@ -65,17 +67,28 @@ def clear(app: Flask) -> None:
             pages.pages.clear()
 
 
+def _variant() -> str | None:
+    """Which kept page this request may have: "new" for a visitor without a session,
+    "token" for one whose session holds only its CSRF token (and Flask-Login's freshness
+    mark, which it sets on any session without a sign-in), else None (render it)."""
+    if request.method != "GET" or "HX-Request" in request.headers:
+        return None
+    if not has_session():
+        return "new"
+    return "token" if set(session) <= ANONYMOUS_KEYS else None
+
+
 def first_visits(view: Callable[..., str]) -> Callable[..., Any]:
-    """Serve a GET page that returns its HTML as a string from the cache to visitors
-    without a session; everyone else gets the view itself."""
+    """Serve a GET page that returns its HTML as a string from the cache to visitors who
+    have neither signed in nor started a cart; everyone else gets the view itself."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         pages: _Pages | None = current_app.extensions.get(EXTENSION)
-        if pages is None or request.method != "GET" or has_session() \
-                or "HX-Request" in request.headers:
+        variant = _variant() if pages is not None else None
+        if variant is None:
             return view(*args, **kwargs)
-        key = request.full_path
+        key = f"{variant} {request.full_path}"
         with pages.lock:
             html = pages.pages.get(key)
         if html is None:
@@ -84,10 +97,14 @@ def first_visits(view: Callable[..., str]) -> Callable[..., Any]:
                 html = view(*args, **kwargs)
             finally:
                 g.rendering_for_cache = False
-            if not isinstance(html, str):  # views here only return pages; never keep others
+            if not isinstance(html, str):  # views here only return pages; keep no other
                 return html
-            with pages.lock:
-                pages.pages[key] = html
+            # A render that put more into the session (a sign-in from a remember cookie, say)
+            # was this visitor's alone. A visitor without a session cannot: signed_in() says
+            # no without looking, and looking would make the page private.
+            if variant == "new" or set(session) <= ANONYMOUS_KEYS:
+                with pages.lock:
+                    pages.pages[key] = html
         return html.replace(TOKEN_MARK, generate_csrf()) if TOKEN_MARK in html else html
 
     return wrapper

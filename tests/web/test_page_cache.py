@@ -1,6 +1,7 @@
-"""First visits from the page cache (issue: fast on two cores): a visitor without a session
-gets the catalogue and product pages from a cache each process keeps for a few seconds,
-with a CSRF token of its own; nobody with a session, and no htmx request, ever does."""
+"""Browsing from the page cache (issue: fast on two cores): a visitor who has neither signed
+in nor started a cart gets the catalogue and product pages from a cache each process keeps
+for a few seconds, with a CSRF token of its own; a cart, a sign-in or an htmx request always
+gets the page rendered afresh."""
 from __future__ import annotations
 
 import re
@@ -77,11 +78,20 @@ def test_every_kept_page_carries_a_csrf_token_of_its_own_that_works(cached_app):
     assert 'data-testid="cart-count">1<' in second.get("/cart/").get_data(as_text=True)
 
 
-def test_a_visitor_with_a_session_never_gets_the_kept_page(cached_app, session):
+def browsed(app) -> None:
+    """Both kinds of kept product page exist: a first visit's and a returning visitor's."""
+    app.test_client(use_cookies=False).get(PRODUCT)
+    browser = app.test_client()
+    browser.get(PRODUCT)
+    browser.get(PRODUCT)
+
+
+def test_a_visitor_with_a_cart_never_gets_the_kept_page(cached_app, session):
     shopper = cached_app.test_client()
     token = hidden(shopper.get(PRODUCT).get_data(as_text=True), "csrf_token")
     shopper.post("/cart/add", data={"slug": "aurora-knight-figure", "quantity": "1",
                                     "csrf_token": token})
+    browsed(cached_app)
     set_price(session, 12345)
     mine = shopper.get(PRODUCT).get_data(as_text=True)
     assert 'data-testid="cart-count">1<' in mine and price_shown(mine) == "$123.45"
@@ -89,7 +99,28 @@ def test_a_visitor_with_a_session_never_gets_the_kept_page(cached_app, session):
     assert 'data-testid="cart-count">0<' in kept and price_shown(kept) != "$123.45"
 
 
+def test_a_returning_visitor_gets_the_kept_page_with_the_token_of_their_session(
+        cached_app, session):
+    visitor, other = cached_app.test_client(), cached_app.test_client()
+    visitor.get(PRODUCT)  # the first visit: a session now holds the visitor's token
+    other.get(PRODUCT)
+    set_price(session, 12345)
+    again = visitor.get(PRODUCT).get_data(as_text=True)
+    set_price(session, 12399)
+    with counted() as statements:
+        kept = other.get(PRODUCT).get_data(as_text=True)
+    assert statements == [] and price_shown(kept) == price_shown(again) == "$123.45"
+    header_token = re.search(r'"X-CSRFToken": "([^"]+)"', kept).group(1)
+    assert header_token == hidden(kept, "csrf_token") != hidden(again, "csrf_token")
+    added = other.post("/cart/add", data={"slug": "aurora-knight-figure", "quantity": "1"},
+                       headers={"X-CSRFToken": header_token, "HX-Request": "true",
+                                "HX-Target": "added"})
+    assert added.status_code == 200
+    assert 'data-testid="cart-count">1<' in other.get(PRODUCT).get_data(as_text=True)
+
+
 def test_a_signed_in_customer_never_gets_the_kept_page(cached_app, session):
+    browsed(cached_app)
     anonymous = cached_app.test_client(use_cookies=False)
     assert 'data-testid="login-link"' in anonymous.get(PRODUCT).get_data(as_text=True)
     customer = cached_app.test_client()
@@ -110,10 +141,11 @@ def test_htmx_requests_are_always_rendered_afresh(cached_app, session):
 
 def test_the_catalogue_is_kept_per_query_string(cached_app, session):
     visitor = cached_app.test_client(use_cookies=False)
-    everything = visitor.get("/").get_data(as_text=True)
+    first = visitor.get("/")
     found = visitor.get("/?q=pocket").get_data(as_text=True)
-    assert "Aurora Knight" in everything and "Aurora Knight" not in found
-    assert visitor.get("/").headers["Cache-Control"] == "public, max-age=60"
+    assert "Aurora Knight" in first.get_data(as_text=True) and "Aurora Knight" not in found
+    assert first.headers["Cache-Control"] == visitor.get("/").headers["Cache-Control"] \
+        == "public, max-age=60"
 
 
 def test_qa_mode_and_a_zero_lifetime_keep_nothing(app, database_url, session, ticks):
