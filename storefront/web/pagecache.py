@@ -78,7 +78,7 @@ def _variant() -> str | None:
     return "token" if set(session) <= ANONYMOUS_KEYS else None
 
 
-def first_visits(view: Callable[..., str]) -> Callable[..., Any]:
+def for_visitors(view: Callable[..., str]) -> Callable[..., Any]:
     """Serve a GET page that returns its HTML as a string from the cache to visitors who
     have neither signed in nor started a cart; everyone else gets the view itself."""
 

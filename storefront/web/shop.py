@@ -8,13 +8,13 @@ from storefront.extensions import db
 from storefront.services import catalog
 from storefront.services.errors import NotFound
 from storefront.web.common import page, signed_in
-from storefront.web.pagecache import first_visits
+from storefront.web.pagecache import for_visitors
 
 bp = Blueprint("shop", __name__)
 
 
 @bp.get("/")
-@first_visits
+@for_visitors
 def index() -> str:
     """The catalogue, searchable by name and filtered by kind and release month."""
     query = request.args.get("q", "")[:100]
@@ -26,7 +26,7 @@ def index() -> str:
 
 
 @bp.get("/products/<slug>")
-@first_visits
+@for_visitors
 def product(slug: str) -> str:
     """A product: price with tax, release date, limits, and its buy button."""
     try:
