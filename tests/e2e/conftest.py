@@ -21,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,17 +83,18 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
-    """`make qa` in a temp folder: migrate, seed, gunicorn with 2 workers in QA mode."""
-    folder = tempfile.mkdtemp(prefix="storefront-e2e-")
+@contextmanager
+def running_store(request: pytest.FixtureRequest, name: str, **settings: str) -> Iterator[str]:
+    """The store in a temp folder as `make qa` / `make serve` run it: migrate, seed,
+    gunicorn with 2 workers on a fresh SQLite file; STOREFRONT_* settings from `settings`."""
+    folder = tempfile.mkdtemp(prefix=f"storefront-e2e-{name}-")
     port = _free_port()
     env = {**os.environ,
-           "STOREFRONT_QA_MODE": "1",
-           "STOREFRONT_DATABASE_URL": f"sqlite:///{folder}/qa.db",
+           "STOREFRONT_DATABASE_URL": f"sqlite:///{folder}/store.db",
            "STOREFRONT_HUEY_SQLITE_PATH": f"{folder}/huey.db",
            "STOREFRONT_SECRET_KEY": secrets.token_hex(32),
-           "FLASK_APP": "wsgi"}
+           "FLASK_APP": "wsgi",
+           **{f"STOREFRONT_{key}": value for key, value in settings.items()}}
     env.pop("STOREFRONT_ENV", None)  # QA mode refuses production settings
     log_path = Path(folder) / "server.log"
     for command in ("migrate", "seed"):
@@ -121,8 +123,8 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
                 server.kill()
             server_log = log_path.read_text(errors="replace")
             shutil.rmtree(folder, ignore_errors=True)
-            pytest.fail(f"the QA server did not start on {url} (exit code {server.poll()});"
-                        f" its log:\n{server_log}", pytrace=False)
+            pytest.fail(f"the {name} server did not start on {url} (exit code "
+                        f"{server.poll()}); its log:\n{server_log}", pytrace=False)
         time.sleep(0.2)
     try:
         yield url
@@ -138,8 +140,15 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
             tail = log_path.read_text(errors="replace")[-20_000:]
             capture = request.config.pluginmanager.getplugin("capturemanager")
             with capture.global_and_fixture_disabled():
-                print(f"\n--- QA server log ({log_path}) ---\n{tail}", file=sys.stderr)
+                print(f"\n--- {name} server log ({log_path}) ---\n{tail}", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """`make qa` in a temp folder: migrate, seed, gunicorn with 2 workers in QA mode."""
+    with running_store(request, "qa", QA_MODE="1") as url:
+        yield url
 
 
 def qa_post(base: str, path: str, body: dict | None = None) -> object:
