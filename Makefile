@@ -65,8 +65,9 @@ serve: install assets
 bench: install chromium
 	bash bench/run.sh
 
-## test: the whole suite on SQLite (end-to-end included), then the database tests on PostgreSQL
-test: install chromium test-sqlite test-postgres
+## test: ruff and mypy, the whole suite on SQLite (end-to-end included), then the database
+## tests on PostgreSQL
+test: install chromium lint test-sqlite test-postgres
 
 test-sqlite: install assets
 	$(BIN)/python -m pytest
@@ -76,4 +77,5 @@ test-postgres: install
 	  tests/reliability tests/security
 
 lint: install
-	$(BIN)/python -m ruff check storefront tests
+	$(BIN)/python -m ruff check storefront tests bench
+	$(BIN)/python -m mypy

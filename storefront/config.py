@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 PREFIX = "STOREFRONT_"
@@ -76,14 +77,14 @@ def _coerce(raw: str, default: Any) -> Any:
     return raw
 
 
-def load(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+def load(overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | None = None
          ) -> dict[str, Any]:
     """Defaults, then the prefixed environment, then overrides."""
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     settings = dict(DEFAULTS)
     for key, default in DEFAULTS.items():
-        if PREFIX + key in environ:
-            settings[key] = _coerce(environ[PREFIX + key], default)
+        if PREFIX + key in env:
+            settings[key] = _coerce(env[PREFIX + key], default)
     settings.update(overrides or {})
     return settings
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -48,21 +48,24 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(sessionmaker())
+        self.registry: scoped_session[Session] = scoped_session(sessionmaker())
+        # Services take a Session: the registry hands each thread its own and passes every
+        # Session method through, so the app hands it over as one.
+        self.session: Session = cast(Session, self.registry)
 
     def init_app(self, app: Any) -> None:
         self.bind(app.config["DATABASE_URL"])
         # Every request ends its transaction, even when an outer app context lives on.
         app.teardown_request(self._end_request)
-        app.teardown_appcontext(lambda _exc: self.session.remove())
+        app.teardown_appcontext(lambda _exc: self.registry.remove())
 
     def _end_request(self, _exc: BaseException | None) -> None:
-        self.session.remove()
+        self.registry.remove()
         sqlite_begin.set("IMMEDIATE")
 
     def bind(self, url: str) -> None:
         if self.engine is not None:
-            self.session.remove()
+            self.registry.remove()
             self.engine.dispose()
         self.engine = make_engine(url)
-        self.session.configure(bind=self.engine, expire_on_commit=False)
+        self.registry.configure(bind=self.engine, expire_on_commit=False)

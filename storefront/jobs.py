@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
 
 def deliver_now() -> dict[str, int]:
     """Deliver every email that is due, in a session of its own."""
-    with db.session.session_factory() as session:
+    with db.registry.session_factory() as session:
         return mail.deliver_due(session, _state["transport"], _state["sender"])
 
 
@@ -60,14 +60,14 @@ def retry_outbox() -> dict[str, int]:
 
 def charge_now() -> dict[str, int]:
     """Charge preorders whose shipping date is confirmed (R-PAY-3); never twice."""
-    with db.session.session_factory() as session:
+    with db.registry.session_factory() as session:
         return payments.charge_due(session, _state["gateway"], deadline=_state["deadline"],
                                    base_url=_state["base_url"])
 
 
 def cancel_overdue_now() -> int:
     """Cancel orders unpaid after their payment deadline (R-PAY-4)."""
-    with db.session.session_factory() as session:
+    with db.registry.session_factory() as session:
         return payments.cancel_overdue(session, base_url=_state["base_url"])
 
 
@@ -88,7 +88,7 @@ def charge_soon() -> dict[str, int]:
 
 def recover_now() -> dict[str, int]:
     """Finish or undo checkouts a crash left half-done; refund charges without an order."""
-    with db.session.session_factory() as session:
+    with db.registry.session_factory() as session:
         done = recovery.recover_checkouts(session, _state["gateway"], _state["base_url"])
         done["lost_charges_refunded"] = recovery.refund_lost_charges(session,
                                                                      _state["gateway"])

@@ -7,7 +7,7 @@ from storefront.db import make_engine
 from storefront.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or ""  # storefront.migrate always sets it
 
 
 def run() -> None:

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     name = app.config["PAYMENT_GATEWAY"]
     gateway: Gateway
     if name == "test":
-        gateway = TestGateway(db.session.session_factory, secret=app.config["SECRET_KEY"])
+        gateway = TestGateway(db.registry.session_factory, secret=app.config["SECRET_KEY"])
     elif name == "stripe":
         from storefront.payments.stripegateway import StripeGateway  # only when configured
 

@@ -52,7 +52,8 @@ class StripeGateway:
             raise ValueError(f"Unknown payment method {method!r}")
         customer = self._client.v1.customers.create(params={"metadata": {"reference": reference}})
         joiner = "&" if "?" in return_url else "?"
-        session = self._client.v1.checkout.sessions.create(params={
+        # stripe's TypedDicts want literal method names; `method` is one of METHODS (above).
+        session = self._client.v1.checkout.sessions.create(params={  # type: ignore[arg-type]
             "mode": "setup", "customer": customer.id, "payment_method_types": [method],
             "currency": self._currency, "client_reference_id": reference,
             "success_url": f"{return_url}{joiner}token={{CHECKOUT_SESSION_ID}}",
@@ -140,7 +141,8 @@ class StripeGateway:
         if not capture:
             params["capture_method"] = "manual"
         return self._call(lambda: _outcome(self._client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": key})))
+            params=params,  # type: ignore[arg-type]  # built above from stripe's reference
+            options={"idempotency_key": key})))
 
     @staticmethod
     def _call(call: Callable[[], ChargeResult]) -> ChargeResult:

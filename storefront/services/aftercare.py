@@ -83,7 +83,7 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
                {"order": order, "refunded": due, "round_trip": 0,
                 "reason": order.cancel_reason, "base_url": base_url})
     refunded = payments.refund(session, gateway, order, due, user.email)
-    order = session.get(Order, order.id)
+    order = session.get_one(Order, order.id)
     if refunded:
         mail.queue(session, order.email, "refund",
                    {"order": order, "refunded": refunded, "base_url": base_url})

@@ -31,7 +31,7 @@ class Availability:
 def list_products(session: Session, *, query: str = "", kind: str = "", month: str = ""
                   ) -> list[Product]:
     """Products by name search, kind (preorder|instock) and release month (YYYY-MM)."""
-    stmt: Select[tuple[Product]] = select(Product).order_by(Product.created_at.desc(),
+    stmt: Select[Product] = select(Product).order_by(Product.created_at.desc(),
                                                             Product.id.desc())
     words = query.strip()[:100]
     if words:

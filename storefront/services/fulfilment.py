@@ -107,7 +107,7 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
                {"order": order, "refunded": due, "round_trip": round_trip,
                 "reason": order.cancel_reason, "base_url": base_url})
     refunded = payments.refund(session, gateway, order, due, actor)
-    order = session.get(Order, order.id)
+    order = session.get_one(Order, order.id)
     if refunded:
         mail.queue(session, order.email, "refund",
                    {"order": order, "refunded": refunded, "base_url": base_url})

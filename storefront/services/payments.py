@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, Payment, PaymentMethod, Product
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, mail, orders
+from storefront.services import clock, mail, orders, rows
 from storefront.services.errors import InvalidInput, NotAllowed
 
 log = logging.getLogger(__name__)
@@ -23,10 +23,11 @@ STALE_CLAIM = timedelta(minutes=10)
 
 def _claim(session: Session, order_id: int, from_status: tuple[str, ...]) -> bool:
     """Move the payment to 'charging' if it is still in one of from_status; one winner."""
-    won = session.execute(update(Order).where(Order.id == order_id, Order.status == "placed",
-                                              Order.payment_status.in_(from_status))
-                          .values(payment_status="charging", charge_due_at=clock.now())
-                          .execution_options(synchronize_session=False)).rowcount
+    won = rows.changed(session, update(Order)
+                       .where(Order.id == order_id, Order.status == "placed",
+                              Order.payment_status.in_(from_status))
+                       .values(payment_status="charging", charge_due_at=clock.now())
+                       .execution_options(synchronize_session=False))
     session.commit()
     session.expire_all()  # what is in memory predates the claim
     return won == 1
@@ -54,7 +55,7 @@ def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline:
     """Charge a preorder whose shipping date is confirmed (R-PAY-3); None if not ours to do."""
     if not _claim(session, order_id, ("incomplete",)):
         return None
-    order = session.get(Order, order_id)
+    order = session.get_one(Order, order_id)
     key = f"charge-{order.number}-{order.charge_attempts + 1}"
     token = order.payment_method.token if order.payment_method else ""
     amount = order.total_cents
@@ -68,7 +69,7 @@ def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline:
 
 def _record(session: Session, order_id: int, key: str, result: ChargeResult,
             deadline: timedelta, base_url: str) -> bool:
-    order = session.get(Order, order_id)
+    order = session.get_one(Order, order_id)
     order.charge_attempts += 1
     session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
                         idempotency_key=key, status="succeeded" if result.ok else "failed",
@@ -131,11 +132,12 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     session.flush()
     # The new card and the claim in one conditional UPDATE: of parallel submissions, only
     # the one that claims the charge sets its card.
-    won = session.execute(update(Order).where(Order.id == order_id, Order.status == "placed",
-                                              Order.payment_status == "failed")
-                          .values(payment_status="charging", charge_due_at=clock.now(),
-                                  payment_method_id=method.id)
-                          .execution_options(synchronize_session=False)).rowcount
+    won = rows.changed(session, update(Order)
+                       .where(Order.id == order_id, Order.status == "placed",
+                              Order.payment_status == "failed")
+                       .values(payment_status="charging", charge_due_at=clock.now(),
+                               payment_method_id=method.id)
+                       .execution_options(synchronize_session=False))
     if won != 1:
         session.rollback()
         raise NotAllowed("This order is already being paid.")
@@ -143,7 +145,7 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
                      order.email)
     session.commit()
     session.expire_all()
-    order = session.get(Order, order_id)
+    order = session.get_one(Order, order_id)
     key = f"charge-{order.number}-{order.charge_attempts + 1}"
     token, amount = method.token, order.total_cents
     session.commit()
@@ -195,7 +197,7 @@ def refund(session: Session, gateway: Gateway, order: Order, amount: int, actor:
         result = gateway.refund(ref, amount, key)
     except Exception as exc:
         result = ChargeResult(ok=False, error=str(exc))
-    order = session.get(Order, order_id)
+    order = session.get_one(Order, order_id)
     if not result.ok:
         orders.log_event(order, "refund_failed", f"Refund of {amount} cents failed: "
                          f"{result.error or 'gateway error'}. Retry from the admin page.", actor)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import cart as carts
-from storefront.services import clock, coupons, mail, orders, payments
+from storefront.services import clock, coupons, mail, orders, payments, rows
 from storefront.services.checkout import (
     Rules,
     by_token,
@@ -36,9 +36,9 @@ def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gat
     if checkout.status != "open":
         session.rollback()
         return checkout
-    claimed = session.execute(update(Checkout).where(Checkout.id == checkout.id,
-                                                     Checkout.status == "open")
-                              .values(status="placing")).rowcount
+    claimed = rows.changed(session, update(Checkout)
+                           .where(Checkout.id == checkout.id, Checkout.status == "open")
+                           .values(status="placing"))
     if claimed != 1:
         session.rollback()
         return by_token(session, user, token)
@@ -127,10 +127,10 @@ def _take_stock(session: Session, product: Product, quantity: int) -> None:
     """Take units in one atomic UPDATE that cannot go below zero (R-CAT-6)."""
     if product.stock is None:
         return
-    taken = session.execute(update(Product).where(Product.id == product.id,
-                                                  Product.stock >= quantity)
-                            .values(stock=Product.stock - quantity)
-                            .execution_options(synchronize_session=False)).rowcount
+    taken = rows.changed(session, update(Product)
+                         .where(Product.id == product.id, Product.stock >= quantity)
+                         .values(stock=Product.stock - quantity)
+                         .execution_options(synchronize_session=False))
     if taken != 1:
         raise NotAllowed(f"Sorry, {product.name} is no longer available in that quantity. "
                          "Please change your cart.")

@@ -168,7 +168,8 @@ def _check_kind(session: Session, product: Product | None, values: dict,
         errors["stock"] = "An in-stock product needs a stock count."
     moved = product is not None and product.release_date is not None \
         and values["release_date"] not in (None, product.release_date)
-    if moved and "release_date" not in errors and fulfilment.open_orders_of(session, product):
+    if product is not None and moved and "release_date" not in errors \
+            and fulfilment.open_orders_of(session, product):
         errors["release_date"] = ("This product has open orders: use Change release date, "
                                   "which emails those customers.")
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Checkout, Order, OrderEvent, User
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, orders
+from storefront.services import clock, orders, rows
 from storefront.services.checkout import Rules
 from storefront.services.placing import complete, record_charge, undo
 
@@ -22,9 +22,9 @@ STALE = timedelta(minutes=10)
 
 
 def _claim(session: Session, checkout_id: int) -> bool:
-    won = session.execute(update(Checkout).where(Checkout.id == checkout_id,
-                                                 Checkout.status == "placing")
-                          .values(status="recovering")).rowcount
+    won = rows.changed(session, update(Checkout)
+                       .where(Checkout.id == checkout_id, Checkout.status == "placing")
+                       .values(status="recovering"))
     session.commit()
     return won == 1
 
@@ -43,11 +43,11 @@ def recover_checkouts(session: Session, gateway: Gateway, base_url: str = "") ->
     for checkout_id in stale_checkouts(session):
         if not _claim(session, checkout_id):
             continue
-        checkout = session.get(Checkout, checkout_id)
+        checkout = session.get_one(Checkout, checkout_id)
         placed = list(session.scalars(select(Order).where(
             Order.checkout_id == checkout_id, Order.status == "pending_payment")
             .options(selectinload(Order.lines))))
-        user = session.get(User, checkout.user_id)
+        user = session.get_one(User, checkout.user_id)
         session.commit()
         results = [(o, _looked_up(gateway, o)) for o in placed if o.payment_status == "pending"]
         if all(r.ok for _, r in results):

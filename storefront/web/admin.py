@@ -60,7 +60,7 @@ def orders_page() -> str:
                 statuses=list(orders.STATUS_MOVES), payments=PAYMENT_STATUSES)
 
 
-def _orders_query(status: str, payment: str, query: str) -> Select[tuple[Order]]:
+def _orders_query(status: str, payment: str, query: str) -> Select[Order]:
     stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(LIST_LIMIT)
     stmt = stmt.where(Order.status == status) if status in orders.STATUS_MOVES else \
         stmt.where(Order.status.in_(orders.VISIBLE))

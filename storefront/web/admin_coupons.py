@@ -37,7 +37,7 @@ def _day(text: str, field: str, errors: dict[str, str]) -> datetime | None:
 @bp.route("/", methods=["GET", "POST"])
 def coupons_page() -> Response | tuple[str, int]:
     """Every coupon, and the form for a new one."""
-    values, errors = form_values(*FIELDS), {}
+    values, errors = form_values(*FIELDS), dict[str, str]()
     if request.method == "POST":
         starts = _day(values["starts_at"], "starts_at", errors)
         ends = _day(values["ends_at"], "ends_at", errors)

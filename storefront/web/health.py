@@ -24,6 +24,8 @@ def readyz() -> tuple[Response, int]:
     try:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
+        if db.engine is None:
+            raise RuntimeError("no database bound")
         current = migrate.is_current(db.engine)
     except Exception as exc:  # any failure means not ready; say which, never details
         return jsonify({"status": "unavailable", "database": type(exc).__name__}), 503

@@ -29,7 +29,8 @@ def product_image(digest: str, ext: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = ONE_YEAR
     response.cache_control.immutable = True
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _media_url(digest: str) -> str:

@@ -85,8 +85,7 @@ def for_visitors(view: Callable[..., str]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         pages: _Pages | None = current_app.extensions.get(EXTENSION)
-        variant = _variant() if pages is not None else None
-        if variant is None:
+        if pages is None or (variant := _variant()) is None:
             return view(*args, **kwargs)
         key = f"{variant} {request.full_path}"
         with pages.lock:
