@@ -59,14 +59,6 @@ def csrf_token() -> str:
     return TOKEN_MARK if g.get("rendering_for_cache") else generate_csrf()
 
 
-def clear(app: Flask) -> None:
-    """Forget every kept page of this process."""
-    pages = app.extensions.get(EXTENSION)
-    if pages is not None:
-        with pages.lock:
-            pages.pages.clear()
-
-
 def _variant() -> str | None:
     """Which kept page this request may have: "new" for a visitor without a session,
     "token" for one whose session holds only its CSRF token (and Flask-Login's freshness
