@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from storefront.extensions import db
@@ -89,3 +91,20 @@ def web_checkout_to_confirm(client, items: dict[str, int], card: dict | None = N
     client.post("/checkout/payment", data=card or VISA)
     client.post("/checkout/billing", data={"billing": "same"})
     return client.get("/checkout/confirm")
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    """The SQL statements run inside the block (transaction control left out)."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA",
+                                                      "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

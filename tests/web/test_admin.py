@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from storefront import create_app
 from storefront.cli_staff import staff
@@ -18,7 +18,7 @@ from storefront.extensions import db
 from storefront.models import Email, Order, Product, Shipment, TestGatewayCharge
 from storefront.services import aftercare, clock
 from storefront.web import media
-from tests.builders import confirm, customer, login, ready_checkout, user
+from tests.builders import confirm, counted, customer, login, ready_checkout, user
 from tests.conftest import settings
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")
@@ -106,27 +106,17 @@ def test_admin_opens_on_the_orders_list_searchable_by_number_and_email(session, 
 def test_the_orders_list_takes_the_same_number_of_queries_for_any_number_of_orders(
         session, staff_client):
     place(session, {"pocket-cat-keychain": 1})
-    statements: list[str] = []
-
-    def note(*args) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    staff_client.get("/admin/")
+    with counted() as statements:
         staff_client.get("/admin/")
-        statements.clear()
-        staff_client.get("/admin/")
-        few = len(statements)
-        for email in ("b@example.com", "c@example.com", "d@example.com"):
-            customer(session, email)
-            place(session, {"pocket-cat-keychain": 1}, email)
-        staff_client.get("/admin/")
-        statements.clear()
+    for email in ("b@example.com", "c@example.com", "d@example.com"):
+        customer(session, email)
+        place(session, {"pocket-cat-keychain": 1}, email)
+    staff_client.get("/admin/")
+    with counted() as more:
         text = staff_client.get("/admin/").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert text.count('data-testid="order-row"') == 4
-    assert len(statements) == few
+    assert len(more) == len(statements)
 
 
 def test_finalizing_a_shipping_date_emails_it_and_charges_the_preorder_R_PAY_3_R_SHP_3(

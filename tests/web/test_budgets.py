@@ -3,34 +3,15 @@ times are measured by bench/, never here."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import brotli
 import pytest
-from sqlalchemy import event
 
-from storefront.extensions import db
 from storefront.models import Product
 from storefront.services import clock
-from tests.builders import login, web_checkout_to_confirm
+from tests.builders import counted, login, web_checkout_to_confirm
 
 MAX_QUERIES = 4
-
-
-@contextmanager
-def counted():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA",
-                                                      "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries(client, path: str) -> list[str]:

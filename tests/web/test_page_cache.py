@@ -12,9 +12,8 @@ from sqlalchemy import update
 from storefront import create_app
 from storefront.models import Product
 from storefront.web import pagecache
-from tests.builders import hidden, login
+from tests.builders import counted, hidden, login
 from tests.conftest import settings
-from tests.web.test_budgets import counted
 
 PRODUCT = "/products/aurora-knight-figure"
 
