@@ -62,13 +62,11 @@ def register() -> Response | str | tuple[str, int]:
                 base_url=request.host_url.rstrip("/"))
         except InvalidInput as exc:
             db.session.rollback()
-            return page("auth/register.html", values=values, errors=exc.errors, next=next_url,
-                        countries=accounts.countries()), 422
+            return page("auth/register.html", values=values, errors=exc.errors, next=next_url), 422
         start_session(user)
         flash("Welcome! Your account is ready.", "success")
         return see_other(next_url)
-    return page("auth/register.html", values=values, errors={}, next=next_url,
-                countries=accounts.countries())
+    return page("auth/register.html", values=values, errors={}, next=next_url)
 
 
 @bp.post("/logout")

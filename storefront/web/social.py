@@ -149,13 +149,12 @@ def country() -> View:
         except InvalidInput as exc:
             db.session.rollback()
             return page("auth/social_country.html", identity=identity, values=values,
-                        errors=exc.errors, countries=accounts.countries()), 422
+                        errors=exc.errors), 422
         except NotAllowed as exc:
             db.session.rollback()
             return _refused(identity.provider, exc.message)
         return _signed_in(user, "Welcome! Your account is ready.")
-    return page("auth/social_country.html", identity=identity, values=values, errors={},
-                countries=accounts.countries())
+    return page("auth/social_country.html", identity=identity, values=values, errors={})
 
 
 @bp.route("/auth/social/link", methods=["GET", "POST"])

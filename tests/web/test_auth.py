@@ -36,6 +36,13 @@ def test_a_bad_password_is_named_next_to_the_field_and_the_email_is_kept_R_ACC_3
 def test_japan_is_refused_at_registration_R_ACC_6(client):
     page = register(client, country="JP").get_data(as_text=True)
     assert 'data-field="country"' in page and "store for Japan" in page
+    assert 'aria-invalid="true" aria-describedby="country-error"' in page
+
+
+def test_a_refused_registration_keeps_the_chosen_country_R_ACC_3(client):
+    page = register(client, password="short", password_confirm="short",
+                    country="FR").get_data(as_text=True)
+    assert '<option value="FR" selected>' in page
 
 
 def test_login_failure_says_the_same_for_unknown_emails_R_ACC_9(client):
