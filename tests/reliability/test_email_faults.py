@@ -3,10 +3,8 @@ item 4): with the server down orders still complete; when it is back every email
 delivered, none twice."""
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from storefront import create_app, jobs
@@ -15,21 +13,7 @@ from storefront.models import Email
 from storefront.services import clock
 from tests.builders import hidden, login, web_checkout_to_confirm
 from tests.conftest import settings
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, _server, _session, envelope):
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.smtp import free_port, smtp_server
 
 
 def test_orders_complete_with_the_mail_server_down_and_mail_follows_once_it_is_back(
@@ -47,19 +31,13 @@ def test_orders_complete_with_the_mail_server_down_and_mail_follows_once_it_is_b
     with shop.app_context():
         waiting = db.session.scalars(select(Email).where(Email.sent_at.is_(None))).all()
         assert len(waiting) == 2 and all(e.attempts >= 1 for e in waiting)
-    inbox = Inbox()
-    server = Controller(inbox, hostname="127.0.0.1", port=port)
-    server.start()
-    try:
-        with shop.app_context():
-            clock.use(clock.now() + timedelta(hours=2))  # past every back-off
-            first = jobs.run_due()["emails"]
-            again = jobs.run_due()["emails"]
-            clock.use(None)
-    finally:
-        server.stop()
+    with smtp_server(port) as (inbox, _), shop.app_context():  # the server is back
+        clock.use(clock.now() + timedelta(hours=2))  # past every back-off
+        first = jobs.run_due()["emails"]
+        again = jobs.run_due()["emails"]
+        clock.use(None)
     print(f"email faults: {len(waiting)} emails queued while down, "
           f"{first['sent']} delivered after restart, {again['sent']} sent twice")
     assert first == {"sent": 2, "failed": 0} and again["sent"] == 0
-    assert len(inbox.messages) == 2
-    assert all(b"Subject: Your order" in m for m in inbox.messages)
+    assert len(inbox.raw) == 2
+    assert all(b"Subject: Your order" in m for m in inbox.raw)

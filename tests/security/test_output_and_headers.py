@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from email import message_from_bytes
 from email.policy import default as email_policy
 from urllib.parse import quote, urljoin, urlsplit
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import JSON, String, Text, select, update
 
 from storefront import create_app
@@ -29,6 +27,7 @@ from tests.security.world import (
     pages_to_crawl,
     session_cookie,
 )
+from tests.smtp import smtp_server
 
 SCRIPT = "<script>alert(\"xss\")</script>"
 ATTRIBUTE = "\" onmouseover=\"alert('xss')\" x=\""
@@ -108,21 +107,6 @@ def address_id(session) -> int:
 
 # --- no header injection in emails -------------------------------------------------------------
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, _server, _session, envelope):
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_line_break_in_a_name_never_reaches_an_email_header(app, session):
     injected = "Eve\r\nBcc: victim@example.com\r\nSubject: pwned\nX-Evil: 1"
     sent = app.test_client().post("/contact", data={
@@ -148,28 +132,23 @@ def test_a_line_break_in_a_name_never_reaches_an_email_header(app, session):
     assert {"support_request", "release_date_changed"} <= set(kinds), kinds
     bad = [f"{e.kind}: {e.subject!r} {e.to!r} {e.reply_to!r}" for e in emails
            if re.search(r"[\r\n\u2028\u2029\x85]", e.subject + e.to + e.reply_to)]
-    port = free_port()
-    inbox = Inbox()
-    server = Controller(inbox, hostname="127.0.0.1", port=port)
-    server.start()
-    transport = mail.SMTPTransport("127.0.0.1", port)
-    try:  # the outbox already delivered them to the mailbox: send each again over SMTP
+    with smtp_server() as (inbox, port):
+        transport = mail.SMTPTransport("127.0.0.1", port)
+        # the outbox already delivered them to the mailbox: send each again over SMTP
         for email in emails:
             transport.send(email, "Storefront <orders@storefront.example>")
-    finally:
-        server.stop()
     session.rollback()
-    for raw in inbox.messages:
+    for raw in inbox.raw:
         message = message_from_bytes(raw, policy=email_policy)
         names = {k.lower() for k in message.keys()}
         if names & {"bcc", "x-evil"} or len(message.get_all("Subject") or []) != 1:
             bad.append(f"injected header in {message['Subject']!r}: {sorted(names)}")
     summary = (f"email headers: a name, a product name and a message with CR/LF, U+2028 and "
                f"Bcc:/Subject: lines; {len(emails)} emails queued ({kinds}), "
-               f"{len(inbox.messages)} sent through SMTPTransport to a local SMTP server; "
+               f"{len(inbox.raw)} sent through SMTPTransport to a local SMTP server; "
                f"{len(bad)} with a line break or an injected header")
     print(summary)
-    assert len(inbox.messages) == len(emails), summary
+    assert len(inbox.raw) == len(emails), summary
     assert not bad, summary + "\n" + "\n".join(bad)
 
 

@@ -1,40 +1,13 @@
 """The outbox: written with the change, delivered after commit, retried, never lost (R-COM-2)."""
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import func, select
 
 from storefront.models import Email
 from storefront.services import clock, mail
-
-
-class Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture()
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+from tests.smtp import free_port, smtp_server
 
 
 def queue_one(session, to="ann@example.com") -> Email:
@@ -55,21 +28,21 @@ def test_an_email_rolled_back_with_its_change_is_never_sent_R_COM_2(session):
     assert session.scalar(select(func.count(Email.id))) == 0
 
 
-def test_smtp_delivery_sends_text_and_html_parts(session, smtp_server):
-    controller, inbox = smtp_server
+def test_smtp_delivery_sends_text_and_html_parts(session):
     queue_one(session)
     session.execute(Email.__table__.update().values(sent_at=None, attempts=0))  # not yet sent
     session.commit()
-    result = mail.deliver_due(session, mail.SMTPTransport("127.0.0.1", controller.port),
-                              "Store <orders@store.example>")
+    with smtp_server() as (inbox, port):
+        result = mail.deliver_due(session, mail.SMTPTransport("127.0.0.1", port),
+                                  "Store <orders@store.example>")
     assert result == {"sent": 1, "failed": 0}
-    (message,) = inbox.messages
+    (message,) = inbox.parsed()
     assert message["To"] == "ann@example.com"
     assert message.is_multipart() and message.get_content_type() == "multipart/alternative"
 
 
 def test_a_down_server_delays_delivery_and_a_later_run_sends_each_email_once_R_COM_2(session):
-    inbox, port = Inbox(), free_port()
+    port = free_port()
     queue_one(session)
     queue_one(session, "bob@example.com")
     session.execute(Email.__table__.update().values(sent_at=None, attempts=0))
@@ -78,16 +51,12 @@ def test_a_down_server_delays_delivery_and_a_later_run_sends_each_email_once_R_C
     assert down["sent"] == 0 and pending(session) == 2
     failed = session.scalars(select(Email).where(Email.attempts == 1)).one()
     assert failed.last_error and failed.next_attempt_at is not None
-    restarted = Controller(inbox, hostname="127.0.0.1", port=port)
-    restarted.start()
-    try:
+    with smtp_server(port) as (inbox, _):  # the server is back
         clock.use(clock.now() + timedelta(minutes=5))
         first = mail.deliver_due(session, mail.SMTPTransport("127.0.0.1", port), "s@x")
         again = mail.deliver_due(session, mail.SMTPTransport("127.0.0.1", port), "s@x")
-    finally:
-        restarted.stop()
     assert first["sent"] == 2 and again["sent"] == 0
-    assert sorted(m["To"] for m in inbox.messages) == ["ann@example.com", "bob@example.com"]
+    assert sorted(m["To"] for m in inbox.parsed()) == ["ann@example.com", "bob@example.com"]
 
 
 def test_retries_back_off_up_to_an_hour():
