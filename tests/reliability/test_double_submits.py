@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -40,6 +39,7 @@ from storefront.services import checkout as checkouts
 from storefront.services.checkout import Rules
 from storefront.services.errors import ServiceError
 from tests.builders import VISA, confirm, gateway, product, ready_checkout, user
+from tests.reliability.racing import crashes, race
 
 FAILS_LATER = VISA | {"card_number": "4000 0000 0000 0341"}
 MASTERCARD = VISA | {"card_number": "5555 5555 5555 4444"}
@@ -62,37 +62,6 @@ def pool_for_every_racer(session, database_url):
     db.engine.dispose()
     db.engine = narrow
     db.session.configure(bind=narrow)
-
-
-def race(jobs) -> list[object]:
-    """Run the callables at the same moment, each in its own thread and session; each
-    outcome is the job's result, the ServiceError it raised, or any other exception."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            outcomes[i] = job(db.session)
-        except Exception as exc:  # ServiceError: refused; anything else: a 500
-            outcomes[i] = exc
-            db.session.rollback()
-        finally:
-            db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a racing request never finished"
-    return outcomes
-
-
-def crashes(outcomes) -> list[str]:
-    """What would have been a 500: anything raised that is not a ServiceError."""
-    return [f"{type(o).__name__}: {o}" for o in outcomes
-            if isinstance(o, Exception) and not isinstance(o, ServiceError)]
 
 
 def kinds(outcomes) -> dict[str, int]:

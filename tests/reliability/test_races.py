@@ -1,36 +1,12 @@
 """Races on Confirm Order, run on SQLite and (in CI) PostgreSQL (R-CHK-2, R-CAT-6)."""
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
-from storefront.extensions import db
 from storefront.models import Email, Order, Product, TestGatewayCharge, User
 from storefront.services.errors import ServiceError
 from tests.builders import confirm, customer, product, ready_checkout, user
-
-
-def race(jobs):
-    """Run the callables at the same moment, each in its own thread and session."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[object] = [None] * len(jobs)
-
-    def run(i, job):
-        barrier.wait()
-        try:
-            outcomes[i] = job(db.session)
-        except ServiceError as exc:
-            outcomes[i] = exc
-        finally:
-            db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+from tests.reliability.racing import crashes, race
 
 
 def total(session, model, *where):
@@ -49,6 +25,7 @@ def test_customers_racing_for_the_last_unit_make_exactly_one_order_R_CAT_6(sessi
         return job
 
     outcomes = race([attempt(*r) for r in ready])
+    assert not crashes(outcomes)
     refused = [o for o in outcomes if isinstance(o, ServiceError)]
     print(f"race: 6 customers for the last unit, {6 - len(refused)} order, "
           f"{len(refused)} told it is no longer available")
@@ -64,6 +41,7 @@ def test_twenty_identical_confirms_make_one_order_one_charge_one_email_R_CHK_2(s
                                                   "aurora-knight-figure": 1})
     session.commit()
     outcomes = race([lambda s: confirm(s, s.get(User, me.id), checkout, seen)] * 20)
+    assert not crashes(outcomes)
     print(f"double submit: 20 identical confirms, {total(session, Order)} orders, "
           f"{total(session, TestGatewayCharge)} charge")
     assert not [o for o in outcomes if isinstance(o, ServiceError)]
@@ -85,6 +63,7 @@ def test_fifty_customers_racing_for_ten_units_make_exactly_ten_orders_R_CAT_6(se
         return lambda s: confirm(s, s.get(User, person_id), checkout, seen)
 
     outcomes = race([attempt(*r) for r in ready])
+    assert not crashes(outcomes)
     refused = [o for o in outcomes if isinstance(o, ServiceError)]
     print(f"race: 50 customers, 10 units, {50 - len(refused)} orders, {len(refused)} refused")
     assert len(refused) == 40
