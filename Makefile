@@ -47,6 +47,7 @@ qa: install assets
 	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db $(BIN)/flask seed
 	STOREFRONT_QA_MODE=1 STOREFRONT_DATABASE_URL=sqlite:///instance/qa-$(PORT).db \
 	  STOREFRONT_HUEY_SQLITE_PATH=instance/qa-$(PORT)-huey.db \
+	  STOREFRONT_BASE_URL=$${STOREFRONT_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
 
@@ -57,6 +58,7 @@ serve: install assets
 	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask migrate
 	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask seed
 	STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$${STOREFRONT_SECRET_KEY:-$$(openssl rand -hex 32)} \
+	  STOREFRONT_BASE_URL=$${STOREFRONT_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db \
 	  $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --timeout 60 \
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app

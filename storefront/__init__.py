@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from whitenoise import WhiteNoise
 
@@ -31,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=production, REMEMBER_COOKIE_SECURE=production,
         WTF_CSRF_TIME_LIMIT=None, MAX_CONTENT_LENGTH=1024 * 1024,
         RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
+        # Redis down: each process counts in its own memory until Redis answers again,
+        # rather than failing the login (see README, Running in production).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=False, COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIN_SIZE=500, TEMPLATES_AUTO_RELOAD=not production,
         FLASK_STATIC_DIGEST_COMPRESSION=["gzip", "brotli"],
@@ -39,7 +43,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     _init_extensions(app)
     _register_blueprints(app)
+    _trust_proxies(app, int(settings["PROXY_HOPS"]))
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind N trusted proxies (STOREFRONT_PROXY_HOPS), the client address and scheme are
+    what the N-th proxy from us saw; with 0, X-Forwarded-* headers are ignored. The host is
+    never taken from a header: links use STOREFRONT_BASE_URL."""
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -21,8 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_PREORDER_LIMIT": 3,
     # Days a customer has to fix a failed charge before the order is cancelled (R-PAY-4).
     "PAYMENT_DEADLINE_DAYS": 7,
-    # The store's public address, for links in emails.
-    "BASE_URL": "http://127.0.0.1:5000",
+    # The store's public address: every link in an email and every return address given
+    # to a payment or sign-in provider. Required in production; the Host header never is.
+    "BASE_URL": "",  # development and tests: DEV_BASE_URL
     "PAYMENT_GATEWAY": "test",
     # Verify each new card with a small authorisation voided at once (R-CHK-6).
     "VERIFY_CARDS": False,
@@ -37,7 +38,17 @@ DEFAULTS: dict[str, Any] = {
     # Jobs run in-process right after commit unless a worker runs the queue.
     "JOBS_IMMEDIATE": True,
     "HUEY_SQLITE_PATH": "instance/huey.db",
-    "LOGIN_RATE_LIMIT": "10 per minute",
+    # Login, registration and reset POSTs per client address; the longer windows are the
+    # back-off: a client that keeps failing waits an hour, then a day (web/throttle.py).
+    "LOGIN_RATE_LIMIT": "10 per minute;60 per hour;300 per day",
+    # Failed logins per account from any address (a spread-out guesser), with back-off.
+    "ACCOUNT_LOGIN_RATE_LIMIT": "5 per minute;20 per hour;60 per day",
+    # How many proxies in front of the app to trust for X-Forwarded-For/-Proto (ProxyFix);
+    # 0: forwarded headers are ignored and the client is the TCP peer.
+    "PROXY_HOPS": 0,
+    # Seconds to connect to the SMTP server, and for each command once connected.
+    "SMTP_CONNECT_TIMEOUT": 5,
+    "SMTP_SEND_TIMEOUT": 10,
     "PER_PAGE": 24,
     # Seconds each process keeps the catalogue and product pages first visits see (no
     # session yet); 0 turns the cache off. Never used in QA mode. See web/pagecache.py.
@@ -86,7 +97,13 @@ def load(overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | N
         if PREFIX + key in env:
             settings[key] = _coerce(env[PREFIX + key], default)
     settings.update(overrides or {})
+    if not settings["BASE_URL"] and settings["ENV"] != "production":
+        settings["BASE_URL"] = DEV_BASE_URL
+    settings["BASE_URL"] = str(settings["BASE_URL"]).rstrip("/")
     return settings
+
+
+DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -101,3 +118,8 @@ def check(settings: dict[str, Any]) -> None:
                               "QA mode exposes /_qa/ endpoints and a test payment gateway.")
         if settings["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
             raise ConfigError("Set STOREFRONT_SECRET_KEY to a long random value in production.")
+        if not str(settings["BASE_URL"]).startswith(("https://", "http://")):
+            raise ConfigError("Set STOREFRONT_BASE_URL to the store's public address (e.g. "
+                              "https://shop.example) in production: links in emails and "
+                              "provider redirects are built from it, never from the Host "
+                              "header.")

@@ -1,7 +1,8 @@
 """Background jobs on Huey: SQLite by default, Redis when STOREFRONT_REDIS_URL is set.
 
-Email is delivered after the commit that wrote it: a session hook enqueues delivery when a
-transaction that queued mail commits; a periodic job retries what failed."""
+Services say which work their change makes due (services/outbox.py: `after_commit(session,
+DELIVER_MAIL)`); once that transaction commits, `start` runs the task here. Periodic jobs
+retry whatever failed or was never started, from the rows (emails, orders)."""
 from __future__ import annotations
 
 import logging
@@ -10,12 +11,9 @@ from typing import Any
 
 from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from storefront.extensions import db, huey
-from storefront.models import Email, Order
-from storefront.services import mail, payments, recovery
+from storefront.services import mail, outbox, payments, recovery
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -38,8 +36,11 @@ def init_app(app: Flask) -> None:
     _state["gateway"] = app.extensions["gateway"]
     _state["transport"] = (mail.SMTPTransport(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]),
                                               cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"],
-                                              bool(cfg["SMTP_STARTTLS"]))
+                                              bool(cfg["SMTP_STARTTLS"]),
+                                              timeout=float(cfg["SMTP_SEND_TIMEOUT"]),
+                                              connect_timeout=float(cfg["SMTP_CONNECT_TIMEOUT"]))
                            if cfg["SMTP_HOST"] else mail.MailboxTransport())
+    outbox.set_runner(start)
 
 
 def deliver_now() -> dict[str, int]:
@@ -109,29 +110,10 @@ def run_due() -> dict[str, Any]:
             "emails": deliver_now()}
 
 
-@event.listens_for(Session, "after_flush")
-def _note_work(session: Session, _ctx: Any) -> None:
-    if any(isinstance(obj, Email) for obj in session.new):
-        session.info["mail_queued"] = True
-    if any(isinstance(obj, Order) and obj.charge_due_at is not None
-           and obj.payment_status == "incomplete" for obj in session.dirty):
-        session.info["charge_due"] = True
+TASKS = {outbox.CHARGE_DUE: charge_soon, outbox.DELIVER_MAIL: deliver_outbox}
 
 
-@event.listens_for(Session, "after_commit")
-def _work_after_commit(session: Session) -> None:
-    """Start what the commit made due; periodic jobs retry whatever fails here."""
-    if "transport" not in _state:
-        return
-    for flag, task in (("charge_due", charge_soon), ("mail_queued", deliver_outbox)):
-        if session.info.pop(flag, False):
-            try:
-                task()
-            except Exception:
-                log.exception("could not start %s", task.name)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_work(session: Session) -> None:
-    session.info.pop("mail_queued", None)
-    session.info.pop("charge_due", None)
+def start(job: str) -> None:
+    """Start a job a commit made due (services name it through outbox.after_commit): run now
+    in this process when jobs are immediate, else queued for the worker."""
+    TASKS[job]()

@@ -61,6 +61,7 @@ def database_url() -> Iterator[str]:
 
 def settings(database_url: str, **extra: object) -> dict:
     return {"DATABASE_URL": database_url, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+            "BASE_URL": "http://localhost",
             "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True, "PAGE_CACHE_SECONDS": 0,
             "TESTING": True, **extra}
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Exchange, Order, OrderLine, Product, Shipment, User
 from storefront.payments import Gateway
-from storefront.services import clock, mail, orders, payments
+from storefront.services import clock, mail, orders, outbox, payments
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 
 OPEN = ("placed",)
@@ -60,6 +60,7 @@ def finalize_shipping_date(session: Session, orders_: list[Order], day: date, *,
         order.shipping_date_sent_at = order.shipping_date_sent_at or clock.now()
         if order.payment_status == "incomplete":
             order.charge_due_at = clock.now()  # the same day as the email (R-PAY-3)
+            outbox.after_commit(session, outbox.CHARGE_DUE)
         orders.log_event(order, "shipping_date", ("Shipping date changed to " if changed else
                                                   "Shipping date confirmed: ") + day.isoformat(),
                          actor)

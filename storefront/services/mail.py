@@ -16,12 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import Email
-from storefront.services import clock
+from storefront.services import clock, outbox
 from storefront.services.money import usd
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MAX_BACKOFF = timedelta(hours=1)
+# A claimed email is not due again for this long: time enough to send it (connect and send
+# timeouts are seconds); a process that died while sending is retried after it.
+CLAIM = timedelta(minutes=5)
 
 
 @cache
@@ -48,6 +51,7 @@ def queue(session: Session, to: str, kind: str, context: dict[str, Any],
     email = Email(to=to, kind=kind, subject=subject, text=text, html=html,
                   reply_to=reply_to, created_at=clock.now())
     session.add(email)
+    outbox.after_commit(session, outbox.DELIVER_MAIL)  # delivered once this commits
     return email
 
 
@@ -69,7 +73,8 @@ class SMTPTransport:
     username: str = ""
     password: str = ""
     starttls: bool = False
-    timeout: float = 10.0
+    timeout: float = 10.0  # each command once connected (EHLO, MAIL, DATA ...)
+    connect_timeout: float = 5.0
 
     def send(self, email: Email, sender: str) -> None:
         msg = EmailMessage()
@@ -81,7 +86,9 @@ class SMTPTransport:
             msg["Reply-To"] = email.reply_to
         msg.set_content(email.text)
         msg.add_alternative(email.html, subtype="html")
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        with smtplib.SMTP(self.host, self.port, timeout=self.connect_timeout) as smtp:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.timeout)
             if self.starttls:
                 smtp.starttls()
             if self.username:
@@ -95,34 +102,57 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(session: Session, transport: Transport, sender: str, limit: int = 100) -> dict:
-    """Send what is due, one email per transaction, each claimed so no two workers send it."""
+    """Send what is due, never inside a transaction: each email is claimed in one short
+    transaction (so no two workers send it), sent with none open, then marked in another.
+    A hung mail server holds no lock and slows no page."""
     sent = failed = 0
     for _ in range(limit):
-        now = clock.now()
-        email = session.scalars(
-            select(Email).where(Email.sent_at.is_(None))
-            .where((Email.next_attempt_at.is_(None)) | (Email.next_attempt_at <= now))
-            .order_by(Email.id).limit(1).with_for_update(skip_locked=True)).first()
+        email = _claim(session)
         if email is None:
-            session.rollback()
             break
         try:
             transport.send(email, sender)
         except Exception as exc:  # any transport failure is retried later
-            email.attempts += 1
-            email.next_attempt_at = now + backoff(email.attempts)
-            email.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            _mark(session, email.id, error=f"{type(exc).__name__}: {exc}")
             failed += 1
-            log.warning("email %s not delivered (attempt %s): %s", email.id, email.attempts,
-                        type(exc).__name__)
-        else:
-            email.attempts += 1
-            email.sent_at = now
-            sent += 1
-        session.commit()
-        if failed:
+            log.warning("email %s not delivered (attempt %s): %s", email.id,
+                        email.attempts + 1, type(exc).__name__)
             break  # the server is likely down: stop hammering it, retry on the next run
+        _mark(session, email.id, error=None)
+        sent += 1
     return {"sent": sent, "failed": failed}
+
+
+def _claim(session: Session) -> Email | None:
+    """The next due email, claimed for CLAIM and committed; a detached copy to send."""
+    now = clock.now()
+    email = session.scalars(
+        select(Email).where(Email.sent_at.is_(None))
+        .where((Email.next_attempt_at.is_(None)) | (Email.next_attempt_at <= now))
+        .order_by(Email.id).limit(1).with_for_update(skip_locked=True)).first()
+    if email is None:
+        session.rollback()
+        return None
+    email.next_attempt_at = now + CLAIM
+    copy = Email(id=email.id, to=email.to, kind=email.kind, subject=email.subject,
+                 text=email.text, html=email.html, reply_to=email.reply_to,
+                 attempts=email.attempts)
+    session.commit()
+    return copy
+
+
+def _mark(session: Session, email_id: int, *, error: str | None) -> None:
+    """Sent, or failed with a back-off, in a transaction of its own."""
+    now = clock.now()
+    email = session.get(Email, email_id, populate_existing=True)
+    if email is not None and email.sent_at is None:
+        email.attempts += 1
+        if error is None:
+            email.sent_at, email.next_attempt_at = now, None
+        else:
+            email.next_attempt_at = now + backoff(email.attempts)
+            email.last_error = error[:500]
+    session.commit()
 
 
 def mailbox(session: Session, to: str) -> list[Email]:

@@ -14,7 +14,7 @@ from storefront.payments import setup as gateways
 from storefront.services import addresses, catalog, fulfilment, orders, products
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
-from storefront.web.common import form_values, page, see_other
+from storefront.web.common import base_url, form_values, page, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 LIST_LIMIT = 200
@@ -41,7 +41,7 @@ def staff_actor() -> str:
 
 
 def _base_url() -> str:
-    return request.host_url.rstrip("/")
+    return base_url()
 
 
 def _emailed(count: int) -> str:

@@ -1,7 +1,7 @@
 """Login, registration and logout (R-ACC-1..6, R-ACC-9)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, request, session, url_for
+from flask import Blueprint, flash, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -10,13 +10,13 @@ from storefront.models import User
 from storefront.services import accounts
 from storefront.services import cart as carts
 from storefront.services.errors import InvalidInput
-from storefront.web.common import form_values, page, safe_next, see_other
+from storefront.web import throttle
+from storefront.web.common import base_url, form_values, page, safe_next, see_other
 
 bp = Blueprint("auth", __name__)
 
 
-def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+login_limit = throttle.address_limit  # per client address (web/throttle.py)
 
 
 def start_session(user: User) -> None:
@@ -29,6 +29,8 @@ def start_session(user: User) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(throttle.account_limit, methods=["POST"], key_func=throttle.posted_account,
+               deduct_when=throttle.login_failed)
 def login() -> Response | str | tuple[str, int]:
     """Log in with email and password; back to where the customer was going."""
     next_url = safe_next(request.values.get("next"), url_for("account.orders_page"))
@@ -59,7 +61,7 @@ def register() -> Response | str | tuple[str, int]:
                 db.session, email=values["email"], password=request.form.get("password", ""),
                 password_confirm=request.form.get("password_confirm", ""),
                 country=values["country"], agree_terms=bool(request.form.get("agree_terms")),
-                base_url=request.host_url.rstrip("/"))
+                base_url=base_url())
         except InvalidInput as exc:
             db.session.rollback()
             return page("auth/register.html", values=values, errors=exc.errors, next=next_url), 422

@@ -16,6 +16,7 @@ from storefront.web.common import (
     int_arg,
     leave_site,
     page,
+    public_url,
     request_cart,
     rules,
     see_other,
@@ -111,8 +112,8 @@ def _to_provider(checkout: Checkout, method: str) -> Response | tuple[str, int]:
     try:
         url = gateways.current().start_setup(
             method, reference=checkout.token,
-            return_url=url_for("checkout.approved", method=method, _external=True),
-            cancel_url=url_for("checkout.not_approved", method=method, _external=True))
+            return_url=public_url("checkout.approved", method=method),
+            cancel_url=public_url("checkout.not_approved", method=method))
     except Exception:  # the provider is down or refused: say so, order nothing
         db.session.rollback()
         flash("The payment service is not available right now. Please try again.", "error")

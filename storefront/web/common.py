@@ -6,7 +6,16 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, redirect, render_template, request, session
+from flask import (
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.wrappers import Response as BaseResponse
@@ -95,11 +104,22 @@ def remember_cart(cart: Any) -> None:
         session["cart"] = cart.token
 
 
+def base_url() -> str:
+    """The store's public address (STOREFRONT_BASE_URL), for every link in an email and
+    every return address given to a provider: never the request's Host header."""
+    return str(current_app.config["BASE_URL"]).rstrip("/")
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link to one of our pages, under the public address."""
+    return base_url() + url_for(endpoint, **values)
+
+
 def rules() -> Rules:
     cfg = current_app.config
     return Rules(shipping_fees=cfg["SHIPPING_FEES"],
                  charge_at_order_threshold=int(cfg["CHARGE_AT_ORDER_THRESHOLD"]),
-                 base_url=request.host_url.rstrip("/"))
+                 base_url=base_url())
 
 
 def form_values(*names: str) -> dict[str, str]:

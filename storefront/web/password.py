@@ -9,7 +9,7 @@ from storefront.extensions import db, limiter
 from storefront.services import accounts, passwords
 from storefront.services.errors import InvalidInput
 from storefront.web.auth import login_limit, start_session
-from storefront.web.common import form_values, page, see_other
+from storefront.web.common import form_values, page, public_url, see_other
 
 bp = Blueprint("password", __name__)
 # Per address as well as per client: nobody can flood one inbox with reset emails.
@@ -23,11 +23,8 @@ def _posted_email() -> str:
 
 
 def _reset_link(token: str) -> str:
-    """Production links use the configured address, never the request's Host header."""
-    path = url_for("password.reset", token=token)
-    if current_app.config["ENV"] == "production":
-        return current_app.config["BASE_URL"].rstrip("/") + path
-    return request.host_url.rstrip("/") + path
+    """The configured public address, never the request's Host header."""
+    return public_url("password.reset", token=token)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -19,7 +19,7 @@ from storefront.services import accounts, social
 from storefront.services.errors import InvalidInput, NotAllowed
 from storefront.web import social_clients
 from storefront.web.auth import login_limit, start_session
-from storefront.web.common import form_values, page, safe_next, see_other
+from storefront.web.common import base_url, form_values, page, safe_next, see_other
 
 bp = Blueprint("social", __name__)
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def country() -> View:
     if request.method == "POST":
         try:
             user = social.register(db.session, identity, values["country"],
-                                   base_url=request.host_url.rstrip("/"))
+                                   base_url=base_url())
         except InvalidInput as exc:
             db.session.rollback()
             return page("auth/social_country.html", identity=identity, values=values,

@@ -103,8 +103,8 @@ def expected_issuers() -> list[str]:
 
 
 def redirect_uri(name: str) -> str:
-    """The callback registered with the provider: under OAUTH_REDIRECT_BASE_URL when set."""
-    base = current_app.config["OAUTH_REDIRECT_BASE_URL"].rstrip("/")
-    if base:
-        return base + url_for("social.callback", provider=name)
-    return url_for("social.callback", provider=name, _external=True)
+    """The callback registered with the provider: under OAUTH_REDIRECT_BASE_URL when set,
+    else the store's public address (STOREFRONT_BASE_URL), never the Host header."""
+    cfg = current_app.config
+    base = (cfg["OAUTH_REDIRECT_BASE_URL"] or cfg["BASE_URL"]).rstrip("/")
+    return base + url_for("social.callback", provider=name)

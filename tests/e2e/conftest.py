@@ -93,6 +93,7 @@ def running_store(request: pytest.FixtureRequest, name: str, **settings: str) ->
            "STOREFRONT_DATABASE_URL": f"sqlite:///{folder}/store.db",
            "STOREFRONT_HUEY_SQLITE_PATH": f"{folder}/huey.db",
            "STOREFRONT_SECRET_KEY": secrets.token_hex(32),
+           "STOREFRONT_BASE_URL": f"http://127.0.0.1:{port}",
            "FLASK_APP": "wsgi",
            **{f"STOREFRONT_{key}": value for key, value in settings.items()}}
     env.pop("STOREFRONT_ENV", None)  # QA mode refuses production settings

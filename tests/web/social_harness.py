@@ -30,6 +30,7 @@ class ProviderServer:
         self.app = create_app(settings(database_url, QA_MODE=True, **knobs))
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.app.config["BASE_URL"] = self.url  # its public address, known once bound
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
