@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.models import Cart, CartLine, Product
@@ -45,12 +48,41 @@ def subtotal_cents(cart: Cart | None) -> int:
     return sum(line.quantity * line.product.price_cents for line in cart.lines) if cart else 0
 
 
+def _owned(owner: Owner) -> Any:
+    if owner.user_id is not None:
+        return Cart.user_id == owner.user_id
+    return (Cart.token == owner.token) & Cart.user_id.is_(None)
+
+
+def _locked(session: Session, owner: Owner) -> Cart | None:
+    """The owner's cart, its row locked until this transaction ends: two quick taps on
+    "Add to Cart" change it one after the other (each sees the other's line)."""
+    if owner.user_id is None and not owner.token:
+        return None
+    found = session.scalar(select(Cart.id).where(_owned(owner)).with_for_update())
+    if found is None:
+        return None
+    return session.scalars(
+        select(Cart).where(Cart.id == found)
+        .options(joinedload(Cart.lines).joinedload(CartLine.product))
+        .execution_options(populate_existing=True)).unique().one()
+
+
 def _get_or_create(session: Session, owner: Owner) -> Cart:
-    cart = _load(session, owner)
-    if cart is None:
-        cart = Cart(token=owner.token or secrets.token_urlsafe(24), user_id=owner.user_id,
-                    updated_at=clock.now(), lines=[])
-        session.add(cart)
+    """The owner's cart, locked; a customer's is created by an upsert, so two first adds at
+    once make one cart (never a unique-key error)."""
+    if owner.user_id is not None or owner.token:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Cart).values(
+            token=owner.token if owner.user_id is None and owner.token
+            else secrets.token_urlsafe(24), user_id=owner.user_id, updated_at=clock.now()
+        ).on_conflict_do_nothing())
+        cart = _locked(session, owner)
+        if cart is not None:
+            return cart
+    cart = Cart(token=secrets.token_urlsafe(24), user_id=owner.user_id,
+                updated_at=clock.now(), lines=[])
+    session.add(cart)
     return cart
 
 
@@ -74,7 +106,7 @@ def add(session: Session, owner: Owner, slug: str, quantity: int) -> Cart:
 
 def set_quantity(session: Session, owner: Owner, product_id: int, quantity: int) -> Cart:
     """Change a line's quantity; zero removes it."""
-    cart = _load(session, owner)
+    cart = _locked(session, owner)
     line = next((li for li in cart.lines if li.product_id == product_id), None) if cart else None
     if cart is None or line is None:
         raise NotFound("That item is not in your cart.")

@@ -28,8 +28,9 @@ Page = tuple[str, int]
 @bp.before_request
 @login_required
 def _staff_only() -> None:
-    """Anonymous visitors log in; customers get a 404 (nothing here exists for them)."""
-    if not current_user.is_staff:
+    """Anonymous visitors log in; customers get a 404 (nothing here exists for them).
+    login_required lets OPTIONS through, so a visitor can still get here: 404 too."""
+    if not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
     if request.endpoint in ("admin.product_new", "admin.product"):
         request.max_content_length = UPLOAD_LIMIT

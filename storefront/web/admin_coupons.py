@@ -19,8 +19,8 @@ FIELDS = ("code", "kind", "value", "min_spend", "starts_at", "ends_at")
 @bp.before_request
 @login_required
 def _staff_only() -> None:
-    """Staff only; customers get a 404."""
-    if not current_user.is_staff:
+    """Staff only; customers (and a visitor's OPTIONS, which login_required lets by) 404."""
+    if not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
 
 
