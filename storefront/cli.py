@@ -29,7 +29,11 @@ def migrate_command() -> None:
 @click.command("seed")
 @click.option("--reset", is_flag=True, help="Wipe every table first.")
 def seed_command(reset: bool) -> None:
-    """Load the demo catalogue and QA accounts (only into an empty store unless --reset)."""
+    """Load the demo catalogue and QA accounts (only into an empty store unless --reset).
+    Never in production: the demo staff account's password is published in the README."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("flask seed refuses to run with STOREFRONT_ENV=production: "
+                                   "it creates demo accounts with published passwords.")
     if reset:
         demo.reset(db.session)
     elif db.session.scalar(select(func.count(Product.id))):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Exchange, Order, OrderLine, Product, Shipment, User
 from storefront.payments import Gateway
-from storefront.services import clock, mail, orders, outbox, payments
+from storefront.services import clock, mail, orders, outbox, payments, rows
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 
 OPEN = ("placed",)
@@ -117,12 +117,15 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
 
 
 def approve_exchange(session: Session, order: Order, *, actor: str, base_url: str = "") -> None:
-    """Approve the open exchange request: a replacement shipment is created (R-RET-2)."""
+    """Approve the open exchange request: a replacement shipment is created (R-RET-2), its
+    units taken from stock like an order's; refused, with nothing changed, when none left."""
     order = orders.lock(session, order)
-    session.refresh(order, ["exchanges"])
+    session.refresh(order, ["exchanges", "lines"])
     request = next((e for e in order.exchanges if e.status == "requested"), None)
     if request is None:
         raise NotAllowed("This order has no exchange request to approve.")
+    for line in order.lines:
+        _take_replacement(session, line)
     request.status, request.approved_at, request.approved_by = "approved", clock.now(), actor
     session.add(Shipment(order_id=order.id, exchange=request, kind="replacement",
                          created_at=clock.now()))
@@ -130,6 +133,20 @@ def approve_exchange(session: Session, order: Order, *, actor: str, base_url: st
                      actor)
     mail.queue(session, order.email, "exchange_approved", {"order": order, "base_url": base_url})
     session.commit()
+
+
+def _take_replacement(session: Session, line: OrderLine) -> None:
+    """The replacement's units, in one atomic UPDATE that cannot go below zero."""
+    taken = rows.changed(session, update(Product)
+                         .where(Product.id == line.product_id, Product.stock.is_not(None),
+                                Product.stock >= line.quantity)
+                         .values(stock=Product.stock - line.quantity)
+                         .execution_options(synchronize_session=False))
+    if taken != 1 and session.scalar(select(Product.stock)
+                                     .where(Product.id == line.product_id)) is not None:
+        session.rollback()
+        raise NotAllowed(f"No stock left of {line.product_name} for a replacement: restock "
+                         "it first, or refund the customer instead.")
 
 
 def change_release_date(session: Session, product: Product, day: date, *, actor: str,

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from storefront.models import Email, Order, Payment, Shipment, TestGatewayCharge
+from storefront.models import Email, Order, Payment, Product, Shipment, TestGatewayCharge
 from storefront.services import aftercare, clock, fulfilment
 from storefront.services.errors import InvalidInput, NotAllowed
 from tests.builders import confirm, gateway, product, ready_checkout, user
@@ -122,6 +122,29 @@ def test_approving_an_exchange_creates_a_replacement_shipment_R_RET_2(session):
     assert kinds == ["order", "replacement"] and order.exchanges[0].approved_by == STAFF
     with pytest.raises(NotAllowed):
         fulfilment.approve_exchange(session, order, actor=STAFF)
+
+
+def test_an_exchange_takes_its_replacement_from_stock_and_is_refused_when_none_left_R_RET_2(
+        session):
+    (order,) = place(session, {"pocket-cat-keychain": 2})
+    fulfilment.mark_shipped(session, order, "DHL", "123", actor=STAFF)
+    aftercare.request_exchange(session, order, user(session), "The cat's ear arrived broken.")
+    keychain = session.scalars(select(Product).where(Product.slug == "pocket-cat-keychain")).one()
+    before = keychain.stock
+    keychain.stock = 1  # fewer than the order's 2 units
+    session.commit()
+    with pytest.raises(NotAllowed, match="No stock left"):
+        fulfilment.approve_exchange(session, order, actor=STAFF)
+    session.expire_all()
+    assert session.get(Product, keychain.id).stock == 1
+    assert not session.scalars(select(Shipment).where(Shipment.kind == "replacement")).all()
+    session.get(Product, keychain.id).stock = before
+    session.commit()
+    fulfilment.approve_exchange(session, order, actor=STAFF)
+    session.expire_all()
+    print(f"exchange: refused with stock 1 for 2 units; approved with stock {before} -> "
+          f"{session.get(Product, keychain.id).stock}")
+    assert session.get(Product, keychain.id).stock == before - 2
 
 
 def test_in_stock_orders_expect_to_ship_seven_business_days_after_payment_R_SHP_1(session):

@@ -102,3 +102,24 @@ def test_stored_text_is_escaped_in_pages(client, session):
     session.commit()
     page = client.get("/products/pocket-cat-keychain").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_flask_seed_refuses_production(database_url, app):
+    """The demo data holds staff@example.com with the README's password: never in production."""
+    from sqlalchemy import func, select
+
+    from storefront.cli import seed_command
+    from storefront.extensions import db
+    from storefront.models import User
+
+    production = create_app(settings(database_url, ENV="production", SECRET_KEY="x" * 40,
+                                     BASE_URL="https://shop.example"))
+    with production.app_context():
+        before = db.session.scalar(select(func.count(User.id)))
+        result = production.test_cli_runner().invoke(seed_command, ["--reset"])
+        after = db.session.scalar(select(func.count(User.id)))
+    assert result.exit_code != 0 and "refuses" in result.output
+    assert before == after
+    with app.app_context():
+        development = app.test_cli_runner().invoke(seed_command, ["--reset"])
+    assert development.exit_code == 0 and "demo data loaded" in development.output
