@@ -11,8 +11,10 @@ from storefront.qa_providers import bearer, facebook, oidc, server
 from storefront.qa_providers.tokens import credentials
 
 blueprints: tuple[Blueprint, ...] = (oidc.bp, facebook.bp)
+# Called by the store's server, not a browser form: no CSRF token (the sign-in pages have one).
+machine_endpoints = (oidc.token, oidc.userinfo, facebook.access_token)
 
-__all__ = ["blueprints", "credentials", "init_app"]
+__all__ = ["blueprints", "credentials", "init_app", "machine_endpoints"]
 
 
 def init_app(app: Flask) -> None:

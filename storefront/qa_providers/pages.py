@@ -27,15 +27,21 @@ def sign_in(provider: str) -> Response | tuple[str, int] | str:
                                verified=bool(request.form.get("email_verified")))
     try:
         grant = auth.get_consent_grant(end_user=person)
+        if request.method == "GET":
+            return _page(provider, "", "")
+        # person None (Cancel) answers the store with error=access_denied.
+        return auth.create_authorization_response(grant_user=person, grant=grant)
     except OAuth2Error as error:
         if error.redirect_uri:  # the store's callback is known: it hears about the error
             return auth.handle_error_response(None, error)
-        return render_template("qa_providers/error.html", label=LABELS[provider],
-                               error=error.description or error.error), 400
-    if request.method == "GET":
-        return _page(provider, "", "")
-    # person None (Cancel) answers the store with error=access_denied.
-    return auth.create_authorization_response(grant_user=person, grant=grant)
+        return _error(provider, error.description or error.error)
+    except ValueError:  # Authlib refuses to quote an odd redirect_uri in its own message
+        return _error(provider, "invalid_request: the request's parameters are not valid")
+
+
+def _error(provider: str, error: str) -> tuple[str, int]:
+    return render_template("qa_providers/error.html", label=LABELS[provider],
+                           error=error), 400
 
 
 def _page(provider: str, email: str, error: str) -> str:
