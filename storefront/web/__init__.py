@@ -1,15 +1,18 @@
 """HTTP at the edge: shared request hooks, template helpers and error pages."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, render_template, request
 from flask import Request as FlaskRequest
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as DBTimeoutError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from storefront.db import sqlite_begin
@@ -21,6 +24,7 @@ from storefront.services.money import usd
 from storefront.web import media, pagecache, requestlog
 from storefront.web.common import has_session, page, request_cart, signed_in
 
+log = logging.getLogger(__name__)
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
 
@@ -52,6 +56,8 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
     app.register_error_handler(CSRFError, _csrf_error)
+    for unreachable in (OperationalError, InterfaceError, DBTimeoutError):
+        app.register_error_handler(unreachable, _database_unavailable)
 
 
 def _load_user(raw: str) -> User | None:
@@ -92,7 +98,8 @@ def _reads_only() -> None:
 
 def _qa_clock() -> None:
     """In QA mode every process reads the clock QA set (POST /_qa/clock)."""
-    if request.endpoint == "static" or not request.blueprint and not request.endpoint:
+    if request.endpoint == "static" or not request.blueprint and not request.endpoint \
+            or request.blueprint == "health":  # /readyz answers for itself, in JSON
         return
     if current_app.config["QA_MODE"]:
         raw = db.session.scalar(select(Setting.value).where(Setting.key == "clock"))
@@ -149,12 +156,35 @@ def _session_was_read() -> bool:
     return bool(opened is not None and opened.accessed)
 
 
-def _error_page(error: Exception) -> tuple[str, int]:
+def _error_page(error: Exception) -> tuple[str, int] | Response:
     code = getattr(error, "code", 500) or 500
-    if code == 500:
-        db.session.rollback()
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, (OperationalError, InterfaceError, DBTimeoutError)):
+        return _database_unavailable(original)
     title, text = MESSAGES.get(code, MESSAGES[500])
-    return page("errors/error.html", title=title, text=text), code
+    try:
+        if code == 500:
+            db.session.rollback()
+        return page("errors/error.html", title=title, text=text), code
+    except (OperationalError, InterfaceError, DBTimeoutError) as exc:  # the page reads the cart
+        return _database_unavailable(exc)
+
+
+def _database_unavailable(error: Exception) -> Response:
+    """The database cannot be reached (stopped, restarting, pool exhausted): a short page
+    that needs nothing from it, 503 with Retry-After, never a traceback. Connections the
+    outage broke are dropped; pool_pre_ping replaces them once it is back."""
+    log.warning("database unavailable: %s", type(error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; removing the session drops it
+        pass
+    db.registry.remove()
+    response = Response(render_template("errors/unavailable.html"), 503,
+                        mimetype="text/html")
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
