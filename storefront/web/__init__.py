@@ -5,7 +5,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, request
 from flask import Request as FlaskRequest
 from flask.globals import request_ctx
 from flask_login import current_user
@@ -180,8 +180,10 @@ def _database_unavailable(error: Exception) -> Response:
     except Exception:  # the connection is gone; removing the session drops it
         pass
     db.registry.remove()
-    response = Response(render_template("errors/unavailable.html"), 503,
-                        mimetype="text/html")
+    # Straight from the template: the context processors would read the cart and account.
+    html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        request=request)
+    response = Response(html, 503, mimetype="text/html")
     response.headers["Retry-After"] = "5"
     response.headers["Cache-Control"] = "no-store"
     return response
