@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENT_DEADLINE_DAYS": 7,
     # The store's public address, for links in emails.
     "BASE_URL": "http://127.0.0.1:5000",
+    # test (development, tests, QA mode; refused in production) | stripe
     "PAYMENT_GATEWAY": "test",
     # Verify each new card with a small authorisation voided at once (R-CHK-6).
     "VERIFY_CARDS": False,
@@ -101,3 +102,7 @@ def check(settings: dict[str, Any]) -> None:
                               "QA mode exposes /_qa/ endpoints and a test payment gateway.")
         if settings["SECRET_KEY"] == DEFAULTS["SECRET_KEY"]:
             raise ConfigError("Set STOREFRONT_SECRET_KEY to a long random value in production.")
+        if settings["PAYMENT_GATEWAY"] in ("", "test"):
+            raise ConfigError("STOREFRONT_PAYMENT_GATEWAY must name a real payment provider "
+                              "(stripe) when STOREFRONT_ENV=production: the test gateway "
+                              "takes no money and serves a pretend PayPal page.")

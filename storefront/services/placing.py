@@ -62,8 +62,8 @@ def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gat
         complete(session, checkout, user, placed, rules)
         return checkout
     undo(session, gateway, checkout, placed, outcomes)
-    failed = next(out.result for out in outcomes.values() if not out.taken)
-    raise PaymentFailed(failed.error or "Your payment was declined.")
+    refused = [out.result.error for out in outcomes.values() if not out.result.ok]
+    raise PaymentFailed(next(iter(refused), "") or "Your payment was declined.")
 
 
 def _place(session: Session, checkout: Checkout, user: User, seen: str, rules: Rules

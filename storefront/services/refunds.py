@@ -66,7 +66,7 @@ def open_refund(session: Session, order: Order, amount: int, *, reason: str, act
 
 def attempt(session: Session, gateway: Gateway, refund_id: int, base_url: str = "") -> bool:
     """Ask the provider once (outside any transaction) and record its answer."""
-    refund = session.get(Refund, refund_id)
+    refund = session.get(Refund, refund_id, populate_existing=True)
     if refund is None or refund.status == SUCCEEDED:
         session.rollback()
         return bool(refund)
@@ -82,7 +82,7 @@ def attempt(session: Session, gateway: Gateway, refund_id: int, base_url: str = 
 
 def _record(session: Session, refund_id: int, result: ChargeResult | None,
             base_url: str) -> bool:
-    refund = session.get_one(Refund, refund_id)
+    refund = session.get_one(Refund, refund_id, populate_existing=True)
     if result is not None and result.ok:
         # One winner even when two workers retried the same refund at once.
         won = rows.changed(session, update(Refund)
@@ -91,6 +91,7 @@ def _record(session: Session, refund_id: int, result: ChargeResult | None,
                                    settled_at=clock.now(), attempts=Refund.attempts + 1,
                                    last_error="")
                            .execution_options(synchronize_session=False))
+        session.expire(refund)
         if won == 1:
             _confirmed(session, refund, result.ref, base_url)
         session.commit()
@@ -102,6 +103,10 @@ def _record(session: Session, refund_id: int, result: ChargeResult | None,
         refund.last_error = "The payment provider did not answer."
     else:
         refund.status, refund.last_error = FAILED, (result.error or "Refused.")[:300]
+        # The provider remembers its "no" under this key; a definite no moved no money, so
+        # the next try asks afresh under a new key.
+        base = refund.idempotency_key.split("~")[0]
+        refund.idempotency_key = f"{base}~{refund.attempts}"
     orders.log_event(refund.order, "refund_failed", f"Refund of {refund.amount_cents} cents "
                      f"not confirmed: {refund.last_error} Retried automatically.")
     session.commit()
@@ -150,12 +155,14 @@ def retry_now(session: Session, gateway: Gateway, refund_id: int, *, actor: str,
 def needing_attention(session: Session) -> list[Refund]:
     """Every refund the provider has not confirmed, oldest first (the admin refunds page)."""
     return list(session.scalars(select(Refund).where(Refund.status.in_(OPEN))
-                                .order_by(Refund.created_at, Refund.id)))
+                                .order_by(Refund.created_at, Refund.id)
+                                .execution_options(populate_existing=True)))
 
 
 def of_order(session: Session, order_id: int) -> list[Refund]:
     return list(session.scalars(select(Refund).where(Refund.order_id == order_id)
-                                .order_by(Refund.id)))
+                                .order_by(Refund.id)
+                                .execution_options(populate_existing=True)))
 
 
 def status_word(refunds: list[Refund]) -> str:

@@ -149,7 +149,10 @@ def settle_due(session: Session, gateway: Gateway) -> dict[str, int]:
 
 def settle_one(session: Session, gateway: Gateway, payment_id: int) -> bool:
     """Ask the provider about one row; True once its answer is definite and recorded."""
-    row = session.get_one(Payment, payment_id)
+    row = session.get_one(Payment, payment_id, populate_existing=True)
+    if row.status not in (UNKNOWN, PENDING):
+        session.rollback()
+        return True
     kind, key, ref = row.kind, row.idempotency_key, row.gateway_ref
     session.commit()
     try:
@@ -160,7 +163,7 @@ def settle_one(session: Session, gateway: Gateway, payment_id: int) -> bool:
     except Exception as exc:
         log.warning("settle %s: still no answer (%s)", key, type(exc).__name__)
         return False
-    row = session.get_one(Payment, payment_id)
+    row = session.get_one(Payment, payment_id, populate_existing=True)
     if row.status not in (UNKNOWN, PENDING):  # another worker recorded it first
         session.rollback()
         return True
