@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import clock, mail, orders, rows
-from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.errors import NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
@@ -170,16 +170,3 @@ def status_word(refunds: list[Refund]) -> str:
     if not refunds:
         return ""
     return "refunded" if all(r.status == SUCCEEDED for r in refunds) else "pending"
-
-
-def parse_amount(text: str) -> int:
-    """'12.50' (USD) -> 1250 cents; InvalidInput otherwise."""
-    raw = (text or "").strip().removeprefix("$")
-    whole, _, frac = raw.partition(".")
-    if not whole.isdigit() or not (frac == "" or (frac.isdigit() and len(frac) <= 2)) \
-            or not whole.isascii() or not frac.isascii():
-        raise InvalidInput({"amount": "Enter an amount in USD, such as 12.50."})
-    cents = int(whole) * 100 + int((frac + "00")[:2])
-    if cents <= 0:
-        raise InvalidInput({"amount": "Enter an amount above zero."})
-    return cents
