@@ -59,6 +59,8 @@ serve: install assets
 	STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db $(BIN)/flask seed
 	STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$${STOREFRONT_SECRET_KEY:-$$(openssl rand -hex 32)} \
 	  STOREFRONT_BASE_URL=$${STOREFRONT_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  STOREFRONT_PAYMENT_GATEWAY=$${STOREFRONT_PAYMENT_GATEWAY:-stripe} \
+	  STOREFRONT_STRIPE_SECRET_KEY=$${STOREFRONT_STRIPE_SECRET_KEY:-sk_test_set_your_own} \
 	  STOREFRONT_DATABASE_URL=sqlite:///instance/serve-$(PORT).db \
 	  $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --timeout 60 \
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app

@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         addresses,
         admin,
         admin_coupons,
+        admin_refunds,
         auth,
         cart,
         checkout,
@@ -140,7 +141,8 @@ def _register_blueprints(app: Flask) -> None:
         testpay,
     )
 
-    for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
+    for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons,
+                   admin_refunds, media,
                    social, password, addresses, health):
         app.register_blueprint(module.bp)
     if app.config["PAYMENT_GATEWAY"] == "test":

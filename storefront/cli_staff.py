@@ -14,7 +14,7 @@ from sqlalchemy import select
 from storefront.extensions import db
 from storefront.models import User
 from storefront.payments import setup as gateways
-from storefront.services import catalog, coupons, fulfilment, products
+from storefront.services import cancelling, catalog, coupons, fulfilment, products, refunds
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 
@@ -178,3 +178,34 @@ def coupon_create(code: str, percent: str | None, amount: str | None, min_spend:
 def coupon_disable(code: str) -> str:
     """Disable a coupon."""
     return f"coupon {coupons.set_active(db.session, code, False).code} disabled"
+
+
+@staff.command("cancel-order")
+@click.argument("number")
+@click.argument("reason")
+@_service
+def cancel_order(number: str, reason: str) -> str:
+    """Cancel an unshipped order: stock back, everything paid refunded, customer emailed."""
+    order = fulfilment.get_order(db.session, number)
+    cancelling.staff_cancel(db.session, order.id, reason, ACTOR, gateway=gateways.current(),
+                            base_url=_base_url())
+    left = [r for r in refunds.of_order(db.session, order.id) if r.status != "succeeded"]
+    return f"{number} cancelled" + (f"; {len(left)} refund(s) pending" if left else "")
+
+
+@staff.command("refund")
+@click.argument("number")
+@click.argument("amount")
+@click.argument("reason")
+@_service
+def refund(number: str, amount: str, reason: str) -> str:
+    """Refund part of a paid order (AMOUNT in USD), never above what is left to refund."""
+    try:
+        cents = parse_usd(amount)
+    except ValueError:
+        raise InvalidInput({"amount": "Enter an amount in US dollars, e.g. 12.50."}) from None
+    order = fulfilment.get_order(db.session, number)
+    done = cancelling.staff_refund(db.session, order.id, cents, reason, ACTOR,
+                                   gateway=gateways.current(), base_url=_base_url())
+    db.session.refresh(done)
+    return f"refund of {usd(done.amount_cents)} on {number}: {done.status}"

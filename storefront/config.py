@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     # The store's public address: every link in an email and every return address given
     # to a payment or sign-in provider. Required in production; the Host header never is.
     "BASE_URL": "",  # development and tests: DEV_BASE_URL
+    # test (development, tests, QA mode; refused in production) | stripe
     "PAYMENT_GATEWAY": "test",
     # Verify each new card with a small authorisation voided at once (R-CHK-6).
     "VERIFY_CARDS": False,
@@ -123,3 +124,7 @@ def check(settings: dict[str, Any]) -> None:
                               "https://shop.example) in production: links in emails and "
                               "provider redirects are built from it, never from the Host "
                               "header.")
+        if settings["PAYMENT_GATEWAY"] in ("", "test"):
+            raise ConfigError("STOREFRONT_PAYMENT_GATEWAY must name a real payment provider "
+                              "(stripe) when STOREFRONT_ENV=production: the test gateway "
+                              "takes no money and serves a pretend PayPal page.")

@@ -13,7 +13,7 @@ from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
 
 from storefront.extensions import db, huey
-from storefront.services import mail, outbox, payments, recovery
+from storefront.services import mail, outbox, payments, recovery, refunds
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -87,17 +87,19 @@ def charge_soon() -> dict[str, int]:
     return charge_now()
 
 
-def recover_now() -> dict[str, int]:
-    """Finish or undo checkouts a crash left half-done; refund charges without an order."""
+def recover_now() -> dict[str, Any]:
+    """Finish or undo checkouts a crash left half-done; look up unanswered charges; retry
+    refunds and voids the provider has not confirmed."""
     with db.registry.session_factory() as session:
-        done = recovery.recover_checkouts(session, _state["gateway"], _state["base_url"])
-        done["lost_charges_refunded"] = recovery.refund_lost_charges(session,
-                                                                     _state["gateway"])
+        done: dict[str, Any] = recovery.recover_checkouts(session, _state["gateway"],
+                                                          _state["base_url"])
+        done["settled"] = recovery.settle_unknown(session, _state["gateway"])
+        done["refunds"] = refunds.retry_due(session, _state["gateway"], _state["base_url"])
         return done
 
 
 @huey.periodic_task(crontab(minute="*/5"))
-def recover_half_done() -> dict[str, int]:
+def recover_half_done() -> dict[str, Any]:
     return recover_now()
 
 

@@ -407,5 +407,36 @@ class TestGatewayCharge(Base):
     kind: Mapped[str] = mapped_column(String(10))
     amount_cents: Mapped[int] = mapped_column(Integer)
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    ref: Mapped[str] = mapped_column(String(60))
+    ref: Mapped[str] = mapped_column(String(60), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The authorisation or charge a capture, void or refund acts on (payments issue).
+    parent_ref: Mapped[str] = mapped_column(String(60), default="", index=True)
+    error: Mapped[str] = mapped_column(String(200), default="")
+
+
+# ---------------------------------------------------------------------------------------
+# Payments (issue 11): refunds as records, retried until the provider confirms them.
+# ---------------------------------------------------------------------------------------
+
+
+class Refund(Base):
+    """Money to give back: pending until the provider confirms it (succeeded) or refuses it
+    (failed); a job retries pending and failed refunds with back-off, staff can retry."""
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # see services.states
+    charge_ref: Mapped[str] = mapped_column(String(200))  # the charge or authorisation
+    gateway_ref: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    actor: Mapped[str] = mapped_column(String(254), default="system")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    order: Mapped[Order] = relationship()

@@ -82,12 +82,9 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
     mail.queue(session, order.email, "cancelled",
                {"order": order, "refunded": due, "round_trip": 0,
                 "reason": order.cancel_reason, "base_url": base_url})
-    refunded = payments.refund(session, gateway, order, due, user.email)
-    order = session.get_one(Order, order.id)
-    if refunded:
-        mail.queue(session, order.email, "refund",
-                   {"order": order, "refunded": refunded, "base_url": base_url})
-    session.commit()
+    payments.refund(session, gateway, order, due, user.email,
+                    reason=f"cancelled by the customer: {order.cancel_reason}",
+                    base_url=base_url)
 
 
 def request_exchange(session: Session, order: Order, user: User, reason: str) -> Exchange:

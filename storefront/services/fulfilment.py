@@ -107,13 +107,8 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
     mail.queue(session, order.email, "cancelled",
                {"order": order, "refunded": due, "round_trip": round_trip,
                 "reason": order.cancel_reason, "base_url": base_url})
-    refunded = payments.refund(session, gateway, order, due, actor)
-    order = session.get_one(Order, order.id)
-    if refunded:
-        mail.queue(session, order.email, "refund",
-                   {"order": order, "refunded": refunded, "base_url": base_url})
-    session.commit()
-    return refunded
+    return payments.refund(session, gateway, order, due, actor,
+                           reason="returned undelivered", base_url=base_url)
 
 
 def approve_exchange(session: Session, order: Order, *, actor: str, base_url: str = "") -> None:

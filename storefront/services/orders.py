@@ -62,7 +62,8 @@ def display_status(order: Order) -> str:
         if order.payment_status == "failed":
             return "Payment error"
         return "Paid" if order.fulfilment_status == "unfulfilled" else "Shipping date confirmed"
-    return {"shipped": "Shipped", "cancelled": "Cancelled", "returned": "Returned",
+    return {"shipped": "Shipped", "cancelled": "Cancelled",
+            "returned": "Cancelled (returned undelivered)",
             "completed": "Delivered", "pending_payment": "Processing",
             "failed": "Failed"}.get(order.status, order.status.title())
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.models import Order, Payment, PaymentMethod, Product
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, mail, orders, rows
+from storefront.services import clock, mail, orders, refunds, rows, settlement
 from storefront.services.errors import InvalidInput, NotAllowed
 
 log = logging.getLogger(__name__)
@@ -34,20 +35,9 @@ def _claim(session: Session, order_id: int, from_status: tuple[str, ...]) -> boo
 
 
 def gateway_charge(gateway: Gateway, token: str, amount: int, key: str) -> ChargeResult:
-    """Charge; when the answer is lost, retry under the SAME key (the gateway answers a
-    repeated key with the first outcome), then look the key up. Still nothing: unknown."""
-    for attempt in (1, 2):
-        try:
-            return gateway.charge(token, amount, key)
-        except Exception as exc:  # timeout, lost answer, outage
-            log.warning("charge %s: no answer on try %s (%s)", key, attempt,
-                        type(exc).__name__)
-    try:
-        found = gateway.lookup(key)
-    except Exception:
-        found = None
-    return found or ChargeResult(ok=False, unknown=True,
-                                 error="The payment service did not answer. Please try again.")
+    """Charge; a lost answer is retried under the same key, then looked up (settlement.ask)."""
+    return settlement.ask(partial(gateway.charge, token, amount, key),
+                          partial(gateway.lookup, key))
 
 
 def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline: timedelta
@@ -181,34 +171,14 @@ def release_stock(session: Session, order: Order) -> None:
                         .values(stock=Product.stock + line.quantity))
 
 
-def refund(session: Session, gateway: Gateway, order: Order, amount: int, actor: str) -> int:
-    """Give back up to what was paid; commits what came before, then calls the gateway."""
-    amount = max(0, min(amount, order.paid_cents - order.refunded_cents))
-    if amount == 0:
-        session.commit()
+def refund(session: Session, gateway: Gateway, order: Order, amount: int, actor: str, *,
+           reason: str = "", base_url: str = "") -> int:
+    """Write a refund of up to what is refundable, commit, then ask the provider once; the
+    refunds job retries it until confirmed. Returns the cents confirmed now (0 if pending)."""
+    pending = refunds.open_refund(session, order, amount, reason=reason or "refund",
+                                  actor=actor)
+    session.commit()  # the decision stands whatever the provider says; no lock while we wait
+    if pending is None:
         return 0
-    charge = session.scalars(select(Payment).where(
-        Payment.order_id == order.id, Payment.kind == "charge", Payment.status == "succeeded")
-        .order_by(Payment.id.desc())).first()
-    key = f"refund-{order.number}-{order.refunded_cents}"
-    ref, order_id = (charge.gateway_ref if charge else ""), order.id
-    session.commit()  # the change stands whatever the gateway says; no lock while we wait
-    try:
-        result = gateway.refund(ref, amount, key)
-    except Exception as exc:
-        result = ChargeResult(ok=False, error=str(exc))
-    order = session.get_one(Order, order_id)
-    if not result.ok:
-        orders.log_event(order, "refund_failed", f"Refund of {amount} cents failed: "
-                         f"{result.error or 'gateway error'}. Retry from the admin page.", actor)
-        session.commit()
-        return 0
-    session.add(Payment(order_id=order.id, kind="refund", amount_cents=amount,
-                        idempotency_key=key, status="succeeded", gateway_ref=result.ref,
-                        created_at=clock.now()))
-    order.refunded_cents += amount
-    order.payment_status = "refunded" if order.refunded_cents >= order.paid_cents else \
-        "partially_refunded"
-    orders.log_event(order, "refunded", f"Refunded {amount} cents ({result.ref}).", actor)
-    session.commit()
-    return amount
+    refund_id, cents = pending.id, pending.amount_cents
+    return cents if refunds.attempt(session, gateway, refund_id, base_url) else 0

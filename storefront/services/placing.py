@@ -2,9 +2,11 @@
 
 1. Claim the checkout (open -> placing) in the same transaction that takes the stock and
    writes the orders; a second confirm finds it claimed and is shown the first one's result.
-2. Charge what must be charged now (R-PAY-1, R-PAY-2) with one idempotency key per order.
+2. Take what must be charged now (R-PAY-1, R-PAY-2): one order is charged; several are
+   authorised first and captured only when every authorisation succeeded (services.settlement).
 3. Record the outcome: paid orders, a confirmation email, an empty cart, in one transaction;
-   or, if a charge failed, void what was charged, give the stock back and reopen the checkout.
+   or, if a charge failed, fail the orders, give the stock back, reopen the checkout and write
+   down what must be given back (refunds, voids, look-ups), retried until the provider answers.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
-from storefront.payments import ChargeResult, Gateway
+from storefront.payments import Gateway
 from storefront.services import cart as carts
-from storefront.services import clock, coupons, mail, orders, payments, rows
+from storefront.services import clock, coupons, mail, orders, rows, settlement
 from storefront.services.checkout import (
     Rules,
     by_token,
@@ -53,15 +55,15 @@ def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gat
         return checkout
     token = checkout.payment_method.token if checkout.payment_method else ""
     session.commit()  # nothing may hold the database while we wait on the gateway
-    results = [(o, _charge(gateway, token, o)) for o in due]
-    if all(r.ok for _, r in results):
-        for o, r in results:
-            record_charge(session, o, r)
+    outcomes = settlement.take(gateway, token, due)
+    if all(out.taken for out in outcomes.values()):
+        for order in due:
+            record_charge(session, order, outcomes[order.id])
         complete(session, checkout, user, placed, rules)
         return checkout
-    undo(session, gateway, checkout, placed, results)
-    failed = next(r for _, r in results if not r.ok)
-    raise PaymentFailed(failed.error or "Your payment was declined.")
+    undo(session, gateway, checkout, placed, outcomes)
+    refused = [out.result.error for out in outcomes.values() if not out.result.ok]
+    raise PaymentFailed(next(iter(refused), "") or "Your payment was declined.")
 
 
 def _place(session: Session, checkout: Checkout, user: User, seen: str, rules: Rules
@@ -137,17 +139,13 @@ def _take_stock(session: Session, product: Product, quantity: int) -> None:
     session.refresh(product, ["stock"])
 
 
-def _charge(gateway: Gateway, token: str, order: Order) -> ChargeResult:
-    return payments.gateway_charge(gateway, token, order.total_cents, f"charge-{order.number}")
-
-
-def record_charge(session: Session, order: Order, result: ChargeResult) -> None:
+def record_charge(session: Session, order: Order, out: settlement.Outcome) -> None:
     order = session.merge(order)
     session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
-                        idempotency_key=f"charge-{order.number}", status="succeeded",
-                        gateway_ref=result.ref, created_at=clock.now()))
+                        idempotency_key=out.key, status="succeeded",
+                        gateway_ref=out.result.ref, created_at=clock.now()))
     order.payment_status, order.paid_cents, order.paid_at = "paid", order.total_cents, clock.now()
-    orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
+    orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({out.result.ref}).")
 
 
 def complete(session: Session, checkout: Checkout, user: User, placed: list[Order],
@@ -165,17 +163,13 @@ def complete(session: Session, checkout: Checkout, user: User, placed: list[Orde
 
 
 def undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Order],
-          results: list[tuple[Order, ChargeResult]]) -> None:
-    """A charge failed: void the others, fail the orders, return the stock, reopen."""
-    for order, result in results:
-        if result.ok:
-            gateway.void(result.ref, f"void-{order.number}")
+         outcomes: dict[int, settlement.Outcome]) -> None:
+    """A charge failed: fail the orders, return the stock, reopen the checkout, and write
+    down what must be given back (money taken is refunded, holds are voided, unknown answers
+    are looked up) before asking the provider for any of it."""
     session.rollback()
-    unknown = {o.id for o, r in results if r.unknown}
     for order in placed:
         order = session.merge(order)
-        if order.id in unknown:  # services.recovery looks it up later, refunds if it happened
-            orders.log_event(order, "charge_unknown", "The gateway never answered the charge.")
         order.payment_status = "failed"
         orders.move(order, "failed", actor="system", why="payment declined at checkout")
         coupons.release(session, order)
@@ -183,7 +177,10 @@ def undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Or
             session.execute(update(Product).where(Product.id == line.product_id,
                                                   Product.stock.is_not(None))
                             .values(stock=Product.stock + line.quantity))
+        if order.id in outcomes:
+            settlement.unwind(session, order, outcomes[order.id])
     checkout = session.merge(checkout)
     checkout.status = "open"
     checkout.error = "Your payment was declined."
     session.commit()
+    settlement.settle_checkout(session, gateway, checkout.id)

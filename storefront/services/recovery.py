@@ -3,21 +3,25 @@
 - A checkout left 'placing' (the process died between taking the stock and recording the
   charges) is finished from what the gateway says happened: completed if every charge
   went through, otherwise undone (charges voided, stock returned, checkout reopened).
-- A charge whose answer never came, on an order that then failed, is looked up; if it did
-  happen it is refunded, so there is never a charge without an order."""
+- A charge whose answer never came, on an order that then failed, is looked up until the
+  provider answers; if it did happen it is refunded, so there is never a charge without an
+  order (services.settlement)."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storefront.models import Checkout, Order, OrderEvent, User
+from storefront.models import Checkout, Order, User
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, orders, rows
+from storefront.services import clock, rows, settlement
 from storefront.services.checkout import Rules
 from storefront.services.placing import complete, record_charge, undo
+from storefront.services.settlement import Outcome
 
+log = logging.getLogger(__name__)
 STALE = timedelta(minutes=10)
 
 
@@ -38,8 +42,9 @@ def stale_checkouts(session: Session) -> list[int]:
 
 
 def recover_checkouts(session: Session, gateway: Gateway, base_url: str = "") -> dict[str, int]:
-    """Finish or undo every stale checkout, once each (claimed like a confirm)."""
-    done = {"completed": 0, "undone": 0}
+    """Finish or undo every stale checkout, once each (claimed like a confirm). A checkout
+    whose look-ups go unanswered is left for the next run: no answer is not "no charge"."""
+    done = {"completed": 0, "undone": 0, "waiting": 0}
     for checkout_id in stale_checkouts(session):
         if not _claim(session, checkout_id):
             continue
@@ -49,45 +54,44 @@ def recover_checkouts(session: Session, gateway: Gateway, base_url: str = "") ->
             .options(selectinload(Order.lines))))
         user = session.get_one(User, checkout.user_id)
         session.commit()
-        results = [(o, _looked_up(gateway, o)) for o in placed if o.payment_status == "pending"]
-        if all(r.ok for _, r in results):
-            for order, result in results:
-                record_charge(session, order, result)
+        due = [o for o in placed if o.payment_status == "pending"]
+        try:
+            outcomes = {o.id: _looked_up(gateway, o) for o in due}
+        except Exception as exc:
+            log.warning("checkout %s: look-up unanswered (%s); retried later", checkout_id,
+                        type(exc).__name__)
+            session.execute(update(Checkout).where(Checkout.id == checkout_id)
+                            .values(status="placing"))
+            session.commit()
+            done["waiting"] += 1
+            continue
+        if all(out.taken for out in outcomes.values()):
+            for order in due:
+                record_charge(session, order, outcomes[order.id])
             complete(session, checkout, user, placed, Rules(base_url=base_url))
             done["completed"] += 1
         else:
-            undo(session, gateway, checkout, placed, results)
+            undo(session, gateway, checkout, placed, outcomes)
             done["undone"] += 1
     return done
 
 
-def _looked_up(gateway: Gateway, order: Order) -> ChargeResult:
-    try:
-        found = gateway.lookup(f"charge-{order.number}")
-    except Exception:
-        found = None
-    return found or ChargeResult(ok=False, error="No charge was made.")
+def _looked_up(gateway: Gateway, order: Order) -> Outcome:
+    """What the provider did for this order, from its keys; raises when it does not answer."""
+    amount = order.total_cents
+    for kind in ("charge", "capture"):
+        key = f"{kind}-{order.number}"
+        found = gateway.lookup(key)
+        if found is not None and found.ok:
+            return Outcome(kind, key, amount, found)
+    key = f"auth-{order.number}"
+    held = gateway.lookup(key)
+    if held is not None and held.ok:
+        return Outcome("auth", key, amount, held, held=held.ref)
+    return Outcome("charge", f"charge-{order.number}", amount,
+                   ChargeResult(ok=False, error="No charge was made."))
 
 
-def refund_lost_charges(session: Session, gateway: Gateway) -> int:
-    """Failed orders whose charge went unanswered: refund the charge if it happened."""
-    flagged = select(OrderEvent.order_id).where(OrderEvent.kind == "charge_unknown")
-    settled = select(OrderEvent.order_id).where(OrderEvent.kind == "charge_settled")
-    pending = list(session.scalars(select(Order).where(
-        Order.status == "failed", Order.id.in_(flagged), Order.id.not_in(settled))))
-    session.commit()
-    refunded = 0
-    for order in pending:
-        found = _looked_up(gateway, order)
-        if found.ok:
-            back = gateway.refund(found.ref, order.total_cents, f"refund-lost-{order.number}")
-            note = (f"A charge of {order.total_cents} cents made without an order was "
-                    f"refunded ({back.ref})." if back.ok else
-                    f"Refund of a charge without an order failed: {back.error}.")
-            refunded += int(back.ok)
-        else:
-            note = "The gateway confirms no charge was made."
-        order = session.merge(order)
-        orders.log_event(order, "charge_settled", note)
-        session.commit()
-    return refunded
+def settle_unknown(session: Session, gateway: Gateway) -> dict[str, int]:
+    """Look up every unanswered charge, void every pending hold (services.settlement)."""
+    return settlement.settle_due(session, gateway)

@@ -18,6 +18,7 @@ from storefront.services import (
     fulfilment,
     orders,
     payments,
+    refunds,
 )
 from storefront.services import cards_service as cards
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
@@ -56,7 +57,11 @@ def _order_page(number: str, *, form: str = "", errors: dict | None = None,
     # Flask-Login caches the user on g, possibly from a closed session: read the book here.
     me = accounts.load_user(db.session, current_user.id)
     saved = [a for a in me.addresses if a.country == me.region] if me else []
+    given_back = refunds.of_order(db.session, order.id)
     return page("account/order.html", order=order, address_lines=addresses.lines,
+                refund_word=refunds.status_word(given_back),
+                refund_pending=sum(r.amount_cents for r in given_back
+                                   if r.status != refunds.SUCCEEDED),
                 expected=fulfilment.expected_ship_date(order),
                 locked=aftercare.address_locked(order),
                 cancel_refusal=aftercare.cancel_refusal(order),

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db
 from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
-from storefront.services import addresses, catalog, fulfilment, orders, products
+from storefront.services import addresses, catalog, fulfilment, orders, products, refunds
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 from storefront.web.common import base_url, form_values, page, see_other
@@ -21,7 +21,8 @@ LIST_LIMIT = 200
 UPLOAD_LIMIT = 3 * 1024 * 1024  # a 2 MB image and the form; the service checks the image
 PAYMENT_STATUSES = ("incomplete", "pending", "charging", "paid", "failed", "partially_refunded",
                     "refunded")
-ACTION_FIELDS = ("shipping_date", "carrier", "tracking_number", "round_trip_shipping")
+ACTION_FIELDS = ("shipping_date", "carrier", "tracking_number", "round_trip_shipping", "amount",
+                 "reason")
 Page = tuple[str, int]
 
 
@@ -88,7 +89,9 @@ def _order_page(order: Order, errors: dict | None = None, values: dict | None = 
                 "round_trip_shipping": usd(2 * order.shipping_cents).lstrip("$")}
     return page("admin/order.html", order=order, errors=errors or {},
                 values=defaults | (values or {}), address_lines=addresses.lines,
-                expected=fulfilment.expected_ship_date(order)), status
+                expected=fulfilment.expected_ship_date(order),
+                refunds=refunds.of_order(db.session, order.id),
+                refundable=refunds.refundable_cents(db.session, order)), status
 
 
 @bp.get("/orders/<number>")

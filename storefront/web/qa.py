@@ -1,4 +1,5 @@
-"""QA endpoints (QA mode only): mailbox, reset, clock, due jobs. JSON for scripts."""
+"""QA endpoints (QA mode only): mailbox, reset, clock, due jobs, the test payment provider's
+faults and ledger. JSON for scripts."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +10,7 @@ from werkzeug.wrappers import Response
 from storefront import jobs
 from storefront.extensions import db, limiter
 from storefront.models import Setting
+from storefront.payments import faults, ledger
 from storefront.services import clock, demo, mail
 
 bp = Blueprint("qa", __name__, url_prefix="/_qa")
@@ -56,3 +58,21 @@ def set_clock() -> tuple[Response, int] | Response:
 def run_due_jobs() -> Response:
     """Run every job due at the app's clock."""
     return jsonify(jobs.run_due())
+
+
+@bp.post("/gateway")
+def gateway_faults() -> tuple[Response, int] | Response:
+    """How the test provider answers from now on: declines, outages, lost answers."""
+    try:
+        wanted = faults.parse(request.get_json(silent=True))
+    except faults.BadFaults as exc:
+        return jsonify({"error": str(exc)}), 400
+    faults.store(db.session, wanted)
+    db.session.commit()
+    return jsonify(faults.current(db.session))
+
+
+@bp.get("/payments")
+def provider_ledger() -> Response:
+    """Every money movement the test provider made for a customer, oldest first."""
+    return jsonify(ledger.movements(db.session, request.args.get("to", "")))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from storefront.models import Checkout, Order, TestGatewayCharge
 from storefront.services import clock, recovery
 from tests.builders import confirm, gateway, product, ready_checkout, user
+from tests.money import assert_money_adds_up
 
 SCRIPT = textwrap.dedent("""
     import os, signal, sys
@@ -55,11 +56,13 @@ def test_a_worker_killed_mid_checkout_leaves_nothing_half_done(session, database
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert session.get(Checkout, checkout.id).status == "placing"  # the crash, as it was left
     clock.use(clock.now() + timedelta(minutes=11))
-    assert recovery.recover_checkouts(session, gateway()) == {"completed": 1, "undone": 0}
+    assert recovery.recover_checkouts(session, gateway()) == {"completed": 1, "undone": 0,
+                                                              "waiting": 0}
     (order,) = session.scalars(select(Order)).all()
     assert (order.status, order.payment_status) == ("placed", "paid")
     assert product(session, "last-one-artbook").stock == 0
     assert count(session, TestGatewayCharge) == 1
     again = confirm(session, user(session), checkout, seen)  # the customer's retry
     assert again.status == "completed" and count(session, Order) == 1
+    assert_money_adds_up(session)
     print("crash: worker killed after charging; recovery completed 1 order, 1 charge")

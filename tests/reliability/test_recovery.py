@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storefront.models import Checkout, Email, Order, Payment, TestGatewayCharge
+from storefront.models import Checkout, Email, Order, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
 from storefront.services import checkout as checkouts
-from storefront.services import clock, placing, recovery
+from storefront.services import clock, placing, recovery, refunds
 from storefront.services.checkout import Rules
 from storefront.services.errors import PaymentFailed
 from tests.builders import confirm, gateway, product, ready_checkout, user
+from tests.money import assert_money_adds_up
 
 
 class Killed(BaseException):
@@ -46,9 +47,11 @@ def crash_mid_checkout(session, items):
 def test_a_checkout_killed_after_charging_is_completed_by_the_recovery_job(session):
     me, checkout, seen = crash_mid_checkout(session, {"pocket-cat-keychain": 2})
     assert session.get(Checkout, checkout.id).status == "placing"
-    assert recovery.recover_checkouts(session, gateway()) == {"completed": 0, "undone": 0}
+    assert recovery.recover_checkouts(session, gateway()) == {"completed": 0, "undone": 0,
+                                                              "waiting": 0}
     clock.use(clock.now() + timedelta(minutes=11))
-    assert recovery.recover_checkouts(session, gateway()) == {"completed": 1, "undone": 0}
+    assert recovery.recover_checkouts(session, gateway()) == {"completed": 1, "undone": 0,
+                                                              "waiting": 0}
     (order,) = session.scalars(select(Order)).all()
     assert (order.status, order.payment_status) == ("placed", "paid")
     assert count(session, TestGatewayCharge) == 1
@@ -59,6 +62,7 @@ def test_a_checkout_killed_after_charging_is_completed_by_the_recovery_job(sessi
     # the customer's retry lands on the same, now completed, checkout
     assert confirm(session, me, checkout, seen).status == "completed"
     assert count(session, Order) == 1
+    assert_money_adds_up(session)
 
 
 def test_a_checkout_killed_before_charging_is_undone_and_the_retry_succeeds_once(session):
@@ -82,6 +86,7 @@ def test_a_checkout_killed_before_charging_is_undone_and_the_retry_succeeds_once
     retry = confirm(session, me, checkout, seen)
     assert retry.status == "completed" and count(session, Order, Order.status == "placed") == 1
     assert count(session, TestGatewayCharge) == 1
+    assert_money_adds_up(session)
     print("crash before charging: recovery gave the unit back; the retry made 1 order")
 
 
@@ -104,10 +109,14 @@ def test_a_charge_whose_answer_never_came_is_refunded_if_it_happened(session):
                         gateway=Silent(session.session_factory), rules=Rules())
     (order,) = session.scalars(select(Order)).all()
     assert order.status == "failed"
-    assert recovery.refund_lost_charges(session, gateway()) == 1
-    assert recovery.refund_lost_charges(session, gateway()) == 0
+    assert recovery.settle_unknown(session, gateway()) == {"settled": 1, "waiting": 0}
+    assert refunds.retry_due(session, gateway()) == {"refunded": 1, "waiting": 0}
+    assert recovery.settle_unknown(session, gateway()) == {"settled": 0, "waiting": 0}
     kinds = [r.kind for r in session.scalars(select(TestGatewayCharge)
                                              .order_by(TestGatewayCharge.id))]
     print(f"lost answer: gateway movements {kinds}; no order marked paid")
     assert kinds == ["charge", "refund"]
-    assert count(session, Payment) == 0  # no order was ever paid
+    order = session.get(Order, order.id)
+    assert (order.status, order.paid_cents, order.refunded_cents) == ("failed", 1800 + 1200,
+                                                                      1800 + 1200)
+    assert_money_adds_up(session)

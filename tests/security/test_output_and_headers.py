@@ -314,7 +314,8 @@ def test_every_page_has_the_security_headers_and_nothing_inline_the_csp_would_bl
                      for p in header_problems(response)]
     development = app.test_client().get("/")
     production = create_app(settings(db_url(app), ENV="production", SECRET_KEY="x" * 40,
-                                     BASE_URL="https://shop.example"))
+                                     BASE_URL="https://shop.example",
+                                     PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_test_x"))
     secure = production.test_client().get("/", base_url="https://localhost")
     hsts = secure.headers.get("Strict-Transport-Security", "")
     max_age = int(re.search(r"max-age=(\d+)", hsts).group(1)) if "max-age" in hsts else 0

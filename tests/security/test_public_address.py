@@ -80,7 +80,9 @@ def test_links_in_every_email_and_provider_return_addresses_ignore_the_host_head
 def test_production_refuses_to_start_without_a_base_url(database_url):
     with pytest.raises(ConfigError, match="STOREFRONT_BASE_URL"):
         create_app(settings(database_url, ENV="production", SECRET_KEY="x" * 40,
-                            BASE_URL=""))
+                            BASE_URL="", PAYMENT_GATEWAY="stripe",
+                            STRIPE_SECRET_KEY="sk_test_x"))
     ok = create_app(settings(database_url, ENV="production", SECRET_KEY="x" * 40,
-                             BASE_URL=PUBLIC + "/"))
+                             BASE_URL=PUBLIC + "/", PAYMENT_GATEWAY="stripe",
+                             STRIPE_SECRET_KEY="sk_test_x"))
     assert ok.config["BASE_URL"] == PUBLIC

@@ -113,7 +113,8 @@ def test_flask_seed_refuses_production(database_url, app):
     from storefront.models import User
 
     production = create_app(settings(database_url, ENV="production", SECRET_KEY="x" * 40,
-                                     BASE_URL="https://shop.example"))
+                                     BASE_URL="https://shop.example",
+                                     PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_test_x"))
     with production.app_context():
         before = db.session.scalar(select(func.count(User.id)))
         result = production.test_cli_runner().invoke(seed_command, ["--reset"])

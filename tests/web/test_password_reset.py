@@ -175,7 +175,8 @@ def test_the_session_cookie_is_secure_when_storefront_env_is_production_R_ACC_9(
         app, database_url, monkeypatch):
     monkeypatch.setenv("STOREFRONT_ENV", "production")
     production = create_app(settings(database_url, SECRET_KEY="s" * 64,
-                                     BASE_URL="https://shop.example"))
+                                     BASE_URL="https://shop.example",
+                                     PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_test_x"))
     assert production.config["ENV"] == "production"
     cookie = login(production.test_client()).headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
