@@ -7,7 +7,8 @@ from storefront import config
 
 
 def production(**extra):
-    return config.load({"ENV": "production", "SECRET_KEY": "k" * 64, **extra}, environ={})
+    return config.load({"ENV": "production", "SECRET_KEY": "k" * 64,
+                        "BASE_URL": "https://shop.example", **extra}, environ={})
 
 
 @pytest.mark.parametrize("gateway", ["test", ""])
