@@ -22,7 +22,7 @@ bp = Blueprint("admin_refunds", __name__, url_prefix="/admin")
 @login_required
 def _staff_only() -> None:
     """Staff only; customers get a 404."""
-    if not current_user.is_staff:
+    if not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
 
 
