@@ -9,10 +9,10 @@
 #      (http_headers, cookieflags, csp, methods), with `Accept-Encoding: gzip` (wapiti 3.0.4
 #      cannot read Brotli answers and would crawl a single URL);
 #   4. runs sqlmap on the catalogue search (`/?q=`, level 3, risk 2) and on the login form
-#      (level 1: each of its requests first fetches a fresh CSRF token, so it is slow);
+#      (level 2: each of its requests first fetches a fresh CSRF token, so it is slow);
 #   5. writes everything to bench/results/scan-<date-time>/ and the summary to
 #      bench/results/scan-latest.md (git-ignored).
-# SCAN_MINUTES (default 20) bounds wapiti's whole run; the exit status is 1 when wapiti found
+# SCAN_MINUTES (default 25) bounds wapiti's whole run; the exit status is 1 when wapiti found
 # anything above "low" or sqlmap found an injection.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,14 +49,14 @@ log "QA instance on $BASE; results in ${OUT#$ROOT/}"
 
 "$VENV_BIN/python" "$ROOT/bench/scan_login.py" "$BASE" "$WORK/cookies.json" >&2 || exit 2
 
-log "wapiti (at most ${SCAN_MINUTES:-20} minutes)"
+log "wapiti (at most ${SCAN_MINUTES:-25} minutes)"
 # bench/wapiti_run.py: Debian's wapiti 3.0.4 with its `-x` exclusions fixed for Python 3.11.
 /usr/bin/python3 "$ROOT/bench/wapiti_run.py" -u "$BASE/" --scope folder \
   -m sql,xss,crlf,file,redirect,csrf,http_headers,cookieflags,csp,methods \
   -c "$WORK/cookies.json" -H 'Accept-Encoding: gzip' \
   -x "$BASE/logout" -x "$BASE/account/delete" -x "$BASE/_qa/reset" -x "$BASE/_qa/clock" \
   --flush-session --store-session "$WORK/wapiti-session" --store-config "$WORK/wapiti-config" \
-  --max-scan-time $(( ${SCAN_MINUTES:-20} * 60 )) --max-attack-time 180 -t 30 \
+  --max-scan-time $(( ${SCAN_MINUTES:-25} * 60 )) --max-attack-time 420 -t 30 \
   --no-bugreport -v 1 -f json -o "$OUT/wapiti.json" >"$OUT/wapiti.log" 2>&1
 log "wapiti finished (exit $?)"
 
@@ -65,7 +65,7 @@ sqlmap -u "$BASE/?q=figure" -p q --batch --level 3 --risk 2 --disable-coloring \
   --output-dir "$WORK/sqlmap" --flush-session >"$OUT/sqlmap-catalogue-search.log" 2>&1
 log "sqlmap: login form"
 sqlmap -u "$BASE/login" --data "csrf_token=x&email=someone%40example.com&password=Secret-123" \
-  -p email,password --csrf-token csrf_token --csrf-url "$BASE/login" --batch --level 1 \
+  -p email,password --csrf-token csrf_token --csrf-url "$BASE/login" --batch --level 2 \
   --risk 1 --disable-coloring --output-dir "$WORK/sqlmap" --flush-session \
   >"$OUT/sqlmap-login-form.log" 2>&1
 

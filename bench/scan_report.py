@@ -17,17 +17,21 @@ LEVELS = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 def wapiti(out: Path) -> list[str]:
     report = json.loads((out / "wapiti.json").read_text())
     info = report.get("infos", {})
-    crawled = info.get("crawled_pages_nbr", info.get("crawled_pages", "?"))
-    if isinstance(crawled, list):
-        crawled = len(crawled)
+    log = (out / "wapiti.log").read_text(errors="replace") if (out / "wapiti.log").exists() else ""
+    found = re.search(r"Wapiti found (\d+) URLs and forms", log)
+    crawled = found.group(1) if found else "?"
+    stopped = re.findall(r"Max attack time was reached for module (\w+)", log)
     lines = [f"wapiti {info.get('version', '')}: target {info.get('target', '?')}, "
-             f"{crawled} URLs and forms crawled", ""]
+             f"{crawled} URLs and forms crawled"
+             + (f"; modules stopped at --max-attack-time: {', '.join(stopped)}" if stopped
+                else ""), ""]
     rows = []
     for section in ("vulnerabilities", "anomalies", "additionals"):
         for kind, found in sorted(report.get(section, {}).items()):
             by = Counter()
             for item in found:
-                level = LEVELS.get(item.get("level", 0), str(item.get("level", "?")))
+                raw = str(item.get("level", "?"))
+                level = LEVELS.get(int(raw), raw) if raw.isdigit() else raw
                 key = (level, item.get("method", ""), item.get("path", ""),
                        item.get("parameter", ""), (item.get("info") or "")[:140])
                 by[key] += 1
