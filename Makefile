@@ -12,7 +12,7 @@ export FLASK_APP := wsgi
 export XDG_CONFIG_HOME := $(CURDIR)/.cache/xdg-config
 export XDG_CACHE_HOME := $(CURDIR)/.cache/xdg-cache
 
-.PHONY: install assets chromium run qa serve bench test test-sqlite test-postgres lint
+.PHONY: install assets chromium run qa serve bench scan test test-sqlite test-postgres lint
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ serve: install assets
 ## bench: page weights, requests per second, the peer comparison, the preorder launch
 bench: install chromium
 	bash bench/run.sh
+
+## scan: wapiti and sqlmap (Debian, installed when missing) against a QA instance signed in as
+## a customer; report in bench/results/ (a tool run, not part of `make test`)
+scan: install assets
+	bash bench/scan.sh
 
 ## test: ruff and mypy, the whole suite on SQLite (end-to-end included), then the database
 ## tests on PostgreSQL

@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "HUEY_SQLITE_PATH": "instance/huey.db",
     # Login, registration and reset POSTs per client address; the longer windows are the
     # back-off: a client that keeps failing waits an hour, then a day (web/throttle.py).
-    "LOGIN_RATE_LIMIT": "10 per minute;60 per hour;300 per day",
+    "LOGIN_RATE_LIMIT": "10 per minute;100 per hour;500 per day",
     # Failed logins per account from any address (a spread-out guesser), with back-off.
     "ACCOUNT_LOGIN_RATE_LIMIT": "5 per minute;20 per hour;60 per day",
     # How many proxies in front of the app to trust for X-Forwarded-For/-Proto (ProxyFix);

@@ -1,12 +1,15 @@
 """The database handle: one engine per process, a session per thread (request or job)."""
 from __future__ import annotations
 
+import logging
 import os
 from contextvars import ContextVar
 from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -57,11 +60,21 @@ class Database:
         self.bind(app.config["DATABASE_URL"])
         # Every request ends its transaction, even when an outer app context lives on.
         app.teardown_request(self._end_request)
-        app.teardown_appcontext(lambda _exc: self.registry.remove())
+        app.teardown_appcontext(lambda _exc: self.remove())
 
     def _end_request(self, _exc: BaseException | None) -> None:
-        self.registry.remove()
+        self.remove()
         sqlite_begin.set("IMMEDIATE")
+
+    def remove(self) -> None:
+        """End this thread's session. When the database went away mid-request, rolling back
+        fails: the session is dropped as it is (its connection was invalidated), so the
+        answer already made (a 503 page) is still sent rather than a 500."""
+        try:
+            self.registry.remove()
+        except Exception as exc:  # the connection is gone; nothing to roll back
+            log.warning("session dropped without rollback: %s", type(exc).__name__)
+            self.registry.registry.clear()
 
     def bind(self, url: str) -> None:
         if self.engine is not None:

@@ -175,11 +175,7 @@ def _database_unavailable(error: Exception) -> Response:
     that needs nothing from it, 503 with Retry-After, never a traceback. Connections the
     outage broke are dropped; pool_pre_ping replaces them once it is back."""
     log.warning("database unavailable: %s", type(error).__name__)
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone; removing the session drops it
-        pass
-    db.registry.remove()
+    db.remove()  # rolls back, or drops the session whose connection is gone
     # Straight from the template: the context processors would read the cart and account.
     html = current_app.jinja_env.get_template("errors/unavailable.html").render(
         request=request)

@@ -57,7 +57,9 @@ def test_customers_order_through_a_database_outage():
         threads = [threading.Thread(target=c.shop_until, args=(stop,)) for c in customers]
         for thread in threads:
             thread.start()
-        time.sleep(4)
+        deadline = time.monotonic() + 30  # a busy machine: wait for the first orders
+        while sum(len(c.shown) for c in customers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         before = sum(len(c.shown) for c in customers)
         pg.stop()
         stopped_at = time.monotonic()

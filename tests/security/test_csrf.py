@@ -34,14 +34,17 @@ ROOT = Path(__file__).resolve().parents[2]
 EXEMPT_BY_DESIGN = {
     "qa": "the QA endpoints (/_qa/reset, /_qa/clock, /_qa/run-due-jobs): JSON for QA "
           "scripts, QA mode only (the app refuses QA mode in production)",
-    "qa_oidc": "the local stand-in for Google (/_qa/oidc/...): its token and userinfo "
-               "endpoints are called server to server by the store's OAuth client, as "
-               "Google's are; QA mode only",
-    "qa_facebook": "the local stand-in for Facebook (/_qa/facebook/...): its access_token "
-                   "endpoint is called server to server; QA mode only",
+}
+# Views exempt by design: the local stand-ins for Google and Facebook (QA mode only, under
+# /_qa/) have token, userinfo and access_token endpoints the store's OAuth client calls
+# server to server, as Google's and Facebook's are; their sign-in forms carry a token.
+EXEMPT_VIEWS = {
+    "storefront.qa_providers.oidc.token": "qa_oidc.token",
+    "storefront.qa_providers.oidc.userinfo": "qa_oidc.userinfo",
+    "storefront.qa_providers.facebook.access_token": "qa_facebook.access_token",
 }
 # Where csrf.exempt is used in storefront/, by what it exempts (found by reading the source).
-EXEMPT_CALLS = {"qa.bp", "provider_bp"}
+EXEMPT_CALLS = {"qa.bp", "view"}
 EXPIRED = "This form has expired"
 
 
@@ -56,7 +59,7 @@ def test_csrf_is_exempted_only_for_the_qa_blueprints_by_design(database_url, app
     qa = create_app(settings(database_url, QA_MODE=True, WTF_CSRF_ENABLED=True))
     exempt = {bp.name for bp in csrf._exempt_blueprints if qa.blueprints.get(bp.name) is bp}
     exempt_routes = [r.rule for r in qa.url_map.iter_rules() if r.endpoint.split(".")[0]
-                     in exempt]
+                     in exempt or r.endpoint in EXEMPT_VIEWS.values()]
     summary = (f"csrf exemptions: csrf.exempt used on {sorted(calls)} in storefront/; exempt "
                f"blueprints in QA mode {sorted(exempt)} ({len(exempt_routes)} routes, all "
                f"under /_qa/); exempt views {sorted(csrf._exempt_views)}")
@@ -64,7 +67,7 @@ def test_csrf_is_exempted_only_for_the_qa_blueprints_by_design(database_url, app
     assert calls == EXEMPT_CALLS, summary
     assert exempt == set(EXEMPT_BY_DESIGN), summary
     assert all(r.startswith("/_qa/") for r in exempt_routes), summary
-    assert not csrf._exempt_views, summary
+    assert set(csrf._exempt_views) == set(EXEMPT_VIEWS), summary
     store = create_app(settings(database_url, WTF_CSRF_ENABLED=True))
     assert not any(r.rule.startswith("/_qa/") for r in store.url_map.iter_rules())
 
@@ -98,7 +101,8 @@ def test_every_state_changing_route_refuses_requests_without_a_valid_token(
     refused, accepted, routes, skipped = 0, 0, [], []
     problems: list[str] = []
     for rule in rules(strict, STATE_CHANGING):
-        if rule.endpoint.split(".")[0] in EXEMPT_BY_DESIGN:
+        if rule.endpoint.split(".")[0] in EXEMPT_BY_DESIGN or \
+                rule.endpoint in EXEMPT_VIEWS.values():
             skipped.append(rule.rule)
             continue
         url = fill(rule, values)

@@ -4,10 +4,17 @@ answers 503 with the short "back in a moment" page, never a 500 or a traceback, 
 says not ready."""
 from __future__ import annotations
 
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
 from storefront import create_app
 from storefront.extensions import db
 from tests.conftest import settings
 from tests.smtp import free_port
+
+POSTGRES = os.environ.get("STOREFRONT_TEST_DATABASE_URL", "").startswith("postgresql")
 
 # What reads the database answers 503; a page that needs nothing from it (an empty cart,
 # the login form, a redirect to log in) may still answer as usual, never with a 500.
@@ -44,3 +51,17 @@ def test_pages_answer_503_back_in_a_moment_when_the_database_is_unreachable(
         print(f"database unreachable (QA mode {qa_mode}): {answers}; /readyz "
               f"{ready.status_code} {ready.get_json()}")
         assert ready.status_code == 503 and ready.get_json()["status"] == "unavailable"
+
+
+@pytest.mark.skipif(not POSTGRES, reason="kills a PostgreSQL connection")
+def test_a_session_whose_connection_died_is_dropped_without_an_error(app):
+    """The end of a request rolls back its session; when the database cut the connection
+    (a restart), that rollback fails: the session is dropped, and the next one works."""
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # a transaction is open
+        killer = create_engine(str(db.engine.url.set(query={})), isolation_level="AUTOCOMMIT")
+        with killer.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        db.remove()  # must not raise
+        assert db.session.scalar(text("SELECT 1")) == 1
