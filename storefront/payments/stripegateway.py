@@ -64,17 +64,22 @@ class StripeGateway:
             raise RuntimeError("Stripe returned a Checkout Session without a URL.")
         return session.url
 
-    def finish_setup(self, method: str, token: str) -> SavedMethod:
-        """Read the completed session, its SetupIntent and PaymentMethod into a SavedMethod."""
+    def finish_setup(self, method: str, token: str, reference: str = "") -> SavedMethod:
+        """Read the completed session, its SetupIntent and PaymentMethod into a SavedMethod.
+        The session must be the one started for `reference` (its client_reference_id), and
+        the method must belong to the customer that session created."""
         session = self._client.v1.checkout.sessions.retrieve(token)
         if session.mode != "setup" or session.status != "complete" or not session.setup_intent:
             raise GatewayDeclined("The payment method was not approved. Please try again.")
+        if reference and session.client_reference_id != reference:
+            raise GatewayDeclined("This approval belongs to another payment. Please try again.")
         intent = self._client.v1.setup_intents.retrieve(_id(session.setup_intent))
         if intent.status != "succeeded" or not intent.payment_method:
             raise GatewayDeclined("The payment method could not be saved. Please try again.")
         pm = self._client.v1.payment_methods.retrieve(_id(intent.payment_method))
-        customer = _id(pm.customer or intent.customer or session.customer)
-        if pm.type != method or not customer:
+        customer = _id(session.customer)
+        owners = {_id(pm.customer), _id(intent.customer)} - {""}
+        if pm.type != method or not customer or owners - {customer}:
             raise GatewayDeclined("The payment method could not be saved. Please try again.")
         saved = f"{customer}:{pm.id}"
         if pm.type == "paypal":
