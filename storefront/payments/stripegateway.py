@@ -30,7 +30,8 @@ class StripeGateway:
     collects_cards = False
 
     def __init__(self, api_key: str, *, http_client: stripe.HTTPClient | None = None,
-                 currency: str = "usd", max_network_retries: int = 2) -> None:
+                 currency: str = "usd", max_network_retries: int = 2,
+                 api_base: str = "") -> None:
         if not api_key:
             raise RuntimeError("Set STOREFRONT_STRIPE_SECRET_KEY to use the Stripe gateway.")
         # Network retries are safe: each retry repeats the same Idempotency-Key. Each try
@@ -38,7 +39,9 @@ class StripeGateway:
         # so a request with its retries ends within the workers' 60 s (see README, deploy).
         self._client = stripe.StripeClient(
             api_key, http_client=http_client or stripe.RequestsClient(timeout=(5, 15)),
-            max_network_retries=max_network_retries)
+            max_network_retries=max_network_retries,
+            # Another Stripe API server (localstripe in the tests); Stripe's own by default.
+            **({"base_addresses": {"api": api_base}} if api_base else {}))
         self._currency = currency
 
     def save_card(self, card: CardDetails) -> SavedMethod:
