@@ -41,7 +41,7 @@ class StripeGateway:
             api_key, http_client=http_client or stripe.RequestsClient(timeout=(5, 15)),
             max_network_retries=max_network_retries,
             # Another Stripe API server (localstripe in the tests); Stripe's own by default.
-            **({"base_addresses": {"api": api_base}} if api_base else {}))
+            base_addresses={"api": api_base} if api_base else {})
         self._currency = currency
 
     def save_card(self, card: CardDetails) -> SavedMethod:
