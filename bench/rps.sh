@@ -40,6 +40,7 @@ log "our store: migrate and seed a fresh SQLite file"
 OURS_PORT=$(free_port)
 (cd "$ROOT" && STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$(openssl rand -hex 32) \
   STOREFRONT_BASE_URL=http://shop.example \
+  STOREFRONT_PAYMENT_GATEWAY=stripe STOREFRONT_STRIPE_SECRET_KEY=sk_test_bench_no_payments \
   exec "$VENV_BIN/gunicorn" "${GUNICORN_ARGS[@]}" --bind "127.0.0.1:$OURS_PORT" wsgi:app) \
   >"$WORK/ours.log" 2>&1 &
 STARTED_PIDS+=("$!")
@@ -47,6 +48,7 @@ STARTED_PIDS+=("$!")
 THREADED_PORT=$(free_port)
 (cd "$ROOT" && STOREFRONT_ENV=production STOREFRONT_SECRET_KEY=$(openssl rand -hex 32) \
   STOREFRONT_BASE_URL=http://shop.example \
+  STOREFRONT_PAYMENT_GATEWAY=stripe STOREFRONT_STRIPE_SECRET_KEY=sk_test_bench_no_payments \
   exec "$VENV_BIN/gunicorn" --workers "$WORKERS" --threads 4 --timeout 60 --no-control-socket \
   --bind "127.0.0.1:$THREADED_PORT" wsgi:app) >"$WORK/ours-gthread.log" 2>&1 &
 STARTED_PIDS+=("$!")

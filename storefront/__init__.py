@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
         qa,
         shop,
         social,
+        stripe_webhook,
         testpay,
     )
 
@@ -147,6 +148,9 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     if app.config["PAYMENT_GATEWAY"] == "test":
         app.register_blueprint(testpay.bp)
+    if app.config["PAYMENT_GATEWAY"] == "stripe":
+        app.register_blueprint(stripe_webhook.bp)
+        csrf.exempt(stripe_webhook.bp)  # signed by Stripe instead
     if app.config["QA_MODE"]:
         app.register_blueprint(qa.bp)
         csrf.exempt(qa.bp)

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     # Verify each new card with a small authorisation voided at once (R-CHK-6).
     "VERIFY_CARDS": False,
     "STRIPE_SECRET_KEY": "",
+    # The signing secret of the webhook endpoint registered at Stripe (whsec_...); the
+    # endpoint, /payments/stripe/webhook, answers 404 while it is empty.
+    "STRIPE_WEBHOOK_SECRET": "",
     "MAIL_FROM": "Storefront <orders@storefront.example>",
     "SUPPORT_EMAIL": "support@storefront.example",
     "SMTP_HOST": "",

@@ -13,7 +13,7 @@ from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
 
 from storefront.extensions import db, huey
-from storefront.services import mail, outbox, payments, recovery, refunds
+from storefront.services import mail, outbox, payments, recovery, refunds, reminders
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -103,13 +103,26 @@ def recover_half_done() -> dict[str, Any]:
     return recover_now()
 
 
+def remind_now() -> dict[str, int]:
+    """Cards expiring before the release; two days left to pay after a failed charge."""
+    with db.registry.session_factory() as session:
+        return {"card_expiring": reminders.expiring_cards(session, _state["base_url"]),
+                "payment_reminder": reminders.payment_deadlines(session, _state["base_url"])}
+
+
+@huey.periodic_task(crontab(minute="17"))
+def send_reminders() -> dict[str, int]:
+    return remind_now()
+
+
 def run_due() -> dict[str, Any]:
     """Everything due at the app's clock, run now (QA's /_qa/run-due-jobs, cron, tests)."""
     recovered = recover_now()
     charged = charge_now()
     cancelled = cancel_overdue_now()
+    reminded = remind_now()
     return {"recovered": recovered, "charges": charged, "cancelled_unpaid": cancelled,
-            "emails": deliver_now()}
+            "reminders": reminded, "emails": deliver_now()}
 
 
 TASKS = {outbox.CHARGE_DUE: charge_soon, outbox.DELIVER_MAIL: deliver_outbox}

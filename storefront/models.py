@@ -440,3 +440,16 @@ class Refund(Base):
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship()
+
+
+class ProviderEvent(Base):
+    """A payment provider's webhook event, kept so each is processed once however often it
+    is delivered (Stripe retries and may replay events)."""
+    __tablename__ = "provider_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(300), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

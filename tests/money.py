@@ -3,7 +3,7 @@ the money the store's orders say was paid and not refunded. Every test that move
 ends with `assert_money_adds_up(session)`."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from storefront.models import Order, PaymentMethod
@@ -33,3 +33,13 @@ def assert_money_adds_up(session: Session) -> None:
     session.expire_all()
     provider, store = kept_by_provider(session), paid_per_store(session)
     assert provider == store, f"provider keeps {provider}, the store's orders say {store}"
+
+
+def assert_money_adds_up_in(database_url: str) -> None:
+    """The invariant over another process's database (the end-to-end store)."""
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            assert_money_adds_up(session)
+    finally:
+        engine.dispose()

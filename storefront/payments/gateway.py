@@ -60,8 +60,9 @@ class Gateway(Protocol):
         """Where to send the customer to approve a reusable `method` ("paypal" or "card");
         the provider then redirects to return_url with a `token` query argument."""
 
-    def finish_setup(self, method: str, token: str) -> SavedMethod:
-        """The saved method the approval produced; raises GatewayDeclined."""
+    def finish_setup(self, method: str, token: str, reference: str = "") -> SavedMethod:
+        """The saved method the approval produced; raises GatewayDeclined, also when the
+        approval was started for another reference (another checkout or customer)."""
 
     def authorize(self, token: str, amount_cents: int, idempotency_key: str) -> ChargeResult:
         """A small authorisation to verify a method (voided at once, R-CHK-6)."""

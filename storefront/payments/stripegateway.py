@@ -30,7 +30,8 @@ class StripeGateway:
     collects_cards = False
 
     def __init__(self, api_key: str, *, http_client: stripe.HTTPClient | None = None,
-                 currency: str = "usd", max_network_retries: int = 2) -> None:
+                 currency: str = "usd", max_network_retries: int = 2,
+                 api_base: str = "") -> None:
         if not api_key:
             raise RuntimeError("Set STOREFRONT_STRIPE_SECRET_KEY to use the Stripe gateway.")
         # Network retries are safe: each retry repeats the same Idempotency-Key. Each try
@@ -38,7 +39,9 @@ class StripeGateway:
         # so a request with its retries ends within the workers' 60 s (see README, deploy).
         self._client = stripe.StripeClient(
             api_key, http_client=http_client or stripe.RequestsClient(timeout=(5, 15)),
-            max_network_retries=max_network_retries)
+            max_network_retries=max_network_retries,
+            # Another Stripe API server (localstripe in the tests); Stripe's own by default.
+            base_addresses={"api": api_base} if api_base else {})
         self._currency = currency
 
     def save_card(self, card: CardDetails) -> SavedMethod:
@@ -64,17 +67,22 @@ class StripeGateway:
             raise RuntimeError("Stripe returned a Checkout Session without a URL.")
         return session.url
 
-    def finish_setup(self, method: str, token: str) -> SavedMethod:
-        """Read the completed session, its SetupIntent and PaymentMethod into a SavedMethod."""
+    def finish_setup(self, method: str, token: str, reference: str = "") -> SavedMethod:
+        """Read the completed session, its SetupIntent and PaymentMethod into a SavedMethod.
+        The session must be the one started for `reference` (its client_reference_id), and
+        the method must belong to the customer that session created."""
         session = self._client.v1.checkout.sessions.retrieve(token)
         if session.mode != "setup" or session.status != "complete" or not session.setup_intent:
             raise GatewayDeclined("The payment method was not approved. Please try again.")
+        if reference and session.client_reference_id != reference:
+            raise GatewayDeclined("This approval belongs to another payment. Please try again.")
         intent = self._client.v1.setup_intents.retrieve(_id(session.setup_intent))
         if intent.status != "succeeded" or not intent.payment_method:
             raise GatewayDeclined("The payment method could not be saved. Please try again.")
         pm = self._client.v1.payment_methods.retrieve(_id(intent.payment_method))
-        customer = _id(pm.customer or intent.customer or session.customer)
-        if pm.type != method or not customer:
+        customer = _id(session.customer)
+        owners = {_id(pm.customer), _id(intent.customer)} - {""}
+        if pm.type != method or not customer or owners - {customer}:
             raise GatewayDeclined("The payment method could not be saved. Please try again.")
         saved = f"{customer}:{pm.id}"
         if pm.type == "paypal":

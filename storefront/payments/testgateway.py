@@ -68,13 +68,15 @@ class TestGateway:
         data = self.read_ticket(ticket)
         return self._approvals.dumps({"approved": data["ref"], "n": secrets.token_hex(6)})
 
-    def finish_setup(self, method: str, token: str) -> SavedMethod:
+    def finish_setup(self, method: str, token: str, reference: str = "") -> SavedMethod:
         try:
             data = self._approvals.loads(token, max_age=3600)
         except BadSignature:
             raise GatewayDeclined("PayPal did not approve this payment.") from None
         if method != "paypal" or "approved" not in data:
             raise GatewayDeclined("PayPal did not approve this payment.")
+        if reference and data["approved"] != reference:
+            raise GatewayDeclined("This PayPal approval belongs to another payment.")
         self._fault("setup")
         return SavedMethod(token=f"paypal_test_{data['n']}", brand="PayPal", last4="",
                            exp_month=0, exp_year=0, kind="paypal")

@@ -68,10 +68,11 @@ def _cancellable(order: Order, product_id: int) -> bool:
 def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason: str,
            base_url: str = "") -> None:
     """Cancel a preorder where the rules allow; anything paid is refunded in full."""
-    if reason not in CANCEL_REASONS:
-        raise InvalidInput({"reason": "Choose a reason."})
     order = orders.lock(session, order)
-    refusal = cancel_refusal(order, reason)
+    refusal = cancel_refusal(order)  # an order that cannot be cancelled says so first
+    if refusal is None and reason not in CANCEL_REASONS:
+        raise InvalidInput({"reason": "Choose a reason."})
+    refusal = refusal or cancel_refusal(order, reason)
     if refusal:
         raise NotAllowed(refusal)
     orders.move(order, "cancelled", actor=user.email, why=CANCEL_REASONS[reason])

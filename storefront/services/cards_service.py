@@ -7,7 +7,7 @@ from storefront.models import PaymentMethod, User
 from storefront.payments import CardDetails, Gateway, GatewayDeclined
 from storefront.payments import cards as card_checks
 from storefront.services import clock
-from storefront.services.errors import InvalidInput
+from storefront.services.errors import InvalidInput, NotAllowed
 
 
 def new_card(session: Session, user: User, gateway: Gateway, form: dict[str, str],
@@ -51,3 +51,25 @@ def _verify(gateway: Gateway, token: str) -> None:
         raise InvalidInput({"card_number": "Your card could not be verified. "
                                            "Please use another card."})
     gateway.void(result.ref, f"void-{key}")
+
+
+def approved_method(session: Session, user_id: int, gateway: Gateway, method: str,
+                    token: str, reference: str) -> PaymentMethod:
+    """The unsaved method the customer approved on the provider's page (PayPal, hosted
+    cards); NotAllowed when the provider did not approve it or it is not accepted."""
+    session.rollback()  # no transaction may be open while we wait on the gateway
+    try:
+        saved = gateway.finish_setup(method, token, reference)
+    except GatewayDeclined as exc:
+        raise NotAllowed(str(exc)) from None
+    except Exception:  # an outage is a message for the customer, never a 500
+        raise NotAllowed("The payment service did not answer. Please try again.") from None
+    if saved.funding != "credit":
+        raise NotAllowed(f"{saved.funding.capitalize()} cards are not accepted. "
+                         "Please use a credit card.")
+    if saved.kind == "card" and saved.brand not in card_checks.BRANDS:
+        raise NotAllowed("We accept " + ", ".join(card_checks.BRANDS) + ".")
+    return PaymentMethod(user_id=user_id, kind=saved.kind, gateway=gateway.name,
+                         token=saved.token, brand=saved.brand, last4=saved.last4,
+                         exp_month=saved.exp_month or None, exp_year=saved.exp_year or None,
+                         created_at=clock.now())

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
-from storefront.payments import Gateway, GatewayDeclined
-from storefront.payments.cards import BRANDS
+from storefront.payments import Gateway
 from storefront.services import addresses, cards_service, catalog, clock, coupons
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
@@ -174,20 +173,8 @@ def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
 def use_approved(session: Session, checkout: Checkout, user: User, gateway: Gateway,
                  method: str, token: str) -> PaymentMethod:
     """The method the customer approved on the provider's page (PayPal, hosted cards)."""
-    session.rollback()  # no transaction may be open while we wait on the gateway
-    try:
-        saved = gateway.finish_setup(method, token)
-    except GatewayDeclined as exc:
-        raise NotAllowed(str(exc)) from None
-    if saved.funding != "credit":
-        raise NotAllowed(f"{saved.funding.capitalize()} cards are not accepted. "
-                         "Please use a credit card.")
-    if saved.kind == "card" and saved.brand not in BRANDS:
-        raise NotAllowed("We accept " + ", ".join(BRANDS) + ".")
-    chosen = PaymentMethod(user_id=user.id, kind=saved.kind, gateway=gateway.name,
-                           token=saved.token, brand=saved.brand, last4=saved.last4,
-                           exp_month=saved.exp_month or None, exp_year=saved.exp_year or None,
-                           created_at=clock.now())
+    chosen = cards_service.approved_method(session, user.id, gateway, method, token,
+                                           reference=checkout.token)
     checkout = session.merge(checkout)
     checkout.payment_method = chosen
     session.commit()

@@ -7,24 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Order, OrderEvent
-from storefront.services import clock
+from storefront.services import clock, states
 from storefront.services.errors import NotAllowed, NotFound
 
 # No 0/O, 1/I/L or U: a number a person can read out on the phone without spelling it.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-# Order status moves; anything else is refused (style: one table of allowed moves).
-STATUS_MOVES: dict[str, set[str]] = {
-    "pending_payment": {"placed", "failed"},
-    "placed": {"cancelled", "shipped"},
-    "shipped": {"returned", "completed"},
-    "failed": set(),
-    "cancelled": set(),
-    "returned": set(),
-    "completed": set(),
-}
-# Orders that exist for the customer (a failed checkout charge never became an order).
-VISIBLE = ("placed", "shipped", "cancelled", "returned", "completed")
+# Order status moves and the orders a customer sees live in services.states.
+STATUS_MOVES = states.ORDER_MOVES
+VISIBLE = states.VISIBLE
 
 
 def new_number() -> str:

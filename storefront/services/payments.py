@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, Payment, PaymentMethod, Product
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, mail, orders, refunds, rows, settlement
+from storefront.services import clock, mail, orders, refunds, rows, settlement, states
 from storefront.services.errors import InvalidInput, NotAllowed
 
 log = logging.getLogger(__name__)
@@ -105,18 +105,23 @@ def charge_due(session: Session, gateway: Gateway, *, deadline: timedelta = PAYM
 
 
 def update_payment(session: Session, gateway: Gateway, order: Order, method: PaymentMethod,
-                   base_url: str = "") -> None:
-    """Update Payment: a new card of the same method, charged at once (R-PAY-4, R-PAY-5)."""
+                   base_url: str = "") -> bool:
+    """Update Payment with new details of the same method (R-PAY-4, R-PAY-5): before the
+    charge they replace the old ones (charged on the shipping date); after a failed charge
+    they are charged at once. True when charged now."""
     order = orders.lock(session, order)
-    if order.payment_status != "failed" or order.status != "placed":
+    if not states.can_update_payment(order):
         raise NotAllowed("This order has no payment to fix.")
     due_by = clock.aware(order.payment_due_by)
-    if due_by is not None and due_by <= clock.now():
+    if order.payment_status == "failed" and due_by is not None and due_by <= clock.now():
         raise NotAllowed("The payment deadline of this order has passed.")
     current = order.payment_method.kind if order.payment_method else "card"
     if method.kind != current:
         raise NotAllowed("The payment method cannot be changed after ordering; "
                          "use another card of the same method.")
+    if order.payment_status == "incomplete":
+        _replace(session, order, method)
+        return False
     order_id = order.id
     session.add(method)
     session.flush()
@@ -145,6 +150,27 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
                          "shortly; please check this order again in a few minutes.")
     if not _record(session, order_id, key, result, PAYMENT_DEADLINE, base_url):
         raise InvalidInput({"card_number": "This card was declined too. Please try another."})
+    return True
+
+
+def _replace(session: Session, order: Order, method: PaymentMethod) -> None:
+    """Before the charge: the new details replace the old, unless the charge just began."""
+    order_id = order.id
+    session.add(method)
+    session.flush()
+    won = rows.changed(session, update(Order)
+                       .where(Order.id == order_id, Order.status == "placed",
+                              Order.payment_status == "incomplete")
+                       .values(payment_method_id=method.id)
+                       .execution_options(synchronize_session=False))
+    if won != 1:
+        session.rollback()
+        raise NotAllowed("This order is being charged right now. Please check it again in a "
+                         "few minutes.")
+    orders.log_event(order, "payment_updated", f"Payment details replaced before the charge: "
+                     f"{method.label}.", order.email)
+    session.commit()
+    session.expire_all()
 
 
 def cancel_overdue(session: Session, base_url: str = "") -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
 from storefront.payments import Gateway
 from storefront.services import cart as carts
-from storefront.services import clock, coupons, mail, orders, rows, settlement
+from storefront.services import clock, coupons, mail, orders, rows, settlement, states
 from storefront.services.checkout import (
     Rules,
     by_token,
@@ -28,7 +28,7 @@ from storefront.services.checkout import (
 )
 from storefront.services.errors import NotAllowed, PaymentFailed
 
-COUNTED = ("pending_payment", "placed", "shipped", "completed")
+COUNTED = states.COUNTED
 
 
 def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gateway,

@@ -77,11 +77,12 @@ def attempt(session: Session, gateway: Gateway, refund_id: int, base_url: str = 
     except Exception as exc:  # no answer: it may or may not have happened; ask again later
         log.warning("refund %s: no answer (%s)", key, type(exc).__name__)
         result = None
-    return _record(session, refund_id, result, base_url)
+    return record(session, refund_id, result, base_url)
 
 
-def _record(session: Session, refund_id: int, result: ChargeResult | None,
-            base_url: str) -> bool:
+def record(session: Session, refund_id: int, result: ChargeResult | None,
+           base_url: str = "") -> bool:
+    """The provider's answer (None: no answer): confirmed once, or retried later."""
     refund = session.get_one(Refund, refund_id, populate_existing=True)
     if result is not None and result.ok:
         # One winner even when two workers retried the same refund at once.
@@ -103,14 +104,35 @@ def _record(session: Session, refund_id: int, result: ChargeResult | None,
         refund.last_error = "The payment provider did not answer."
     else:
         refund.status, refund.last_error = FAILED, (result.error or "Refused.")[:300]
-        # The provider remembers its "no" under this key; a definite no moved no money, so
-        # the next try asks afresh under a new key.
-        base = refund.idempotency_key.split("~")[0]
-        refund.idempotency_key = f"{base}~{refund.attempts}"
+        _new_key(refund)
     orders.log_event(refund.order, "refund_failed", f"Refund of {refund.amount_cents} cents "
                      f"not confirmed: {refund.last_error} Retried automatically.")
     session.commit()
     return False
+
+
+def _new_key(refund: Refund) -> None:
+    """The provider remembers its "no" under a key; a definite no moved no money, so the
+    next try asks afresh under a new key."""
+    base = refund.idempotency_key.split("~")[0]
+    refund.idempotency_key = f"{base}~{refund.attempts}"
+
+
+def reopen(session: Session, refund: Refund, why: str) -> None:
+    """A refund confirmed before failed later at the provider: the money is still kept, so
+    the order says so again and the refund is retried."""
+    order = orders.lock(session, refund.order)
+    order.refunded_cents -= refund.amount_cents
+    order.payment_status = "partially_refunded" if order.refunded_cents else "paid"
+    for payment in session.scalars(select(Payment).where(
+            Payment.idempotency_key == refund.idempotency_key, Payment.kind == "refund")):
+        payment.status, payment.error = FAILED, why[:300]
+    refund.status, refund.last_error, refund.settled_at = FAILED, why[:300], None
+    refund.next_attempt_at = clock.now()
+    _new_key(refund)
+    orders.log_event(order, "refund_failed", f"Refund of {refund.amount_cents} cents "
+                     f"reversed: {why} Retried automatically.")
+    session.commit()
 
 
 def _confirmed(session: Session, refund: Refund, ref: str, base_url: str) -> None:

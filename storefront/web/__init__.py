@@ -18,7 +18,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from storefront.db import sqlite_begin
 from storefront.extensions import db, login_manager
 from storefront.models import Setting, User
-from storefront.services import accounts, clock, orders
+from storefront.services import accounts, clock, orders, states
 from storefront.services import cart as carts
 from storefront.services.money import usd
 from storefront.web import media, pagecache, requestlog
@@ -27,6 +27,9 @@ from storefront.web.common import has_session, page, request_cart, signed_in
 log = logging.getLogger(__name__)
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+# Browsers apply form-action to the redirect that follows a form post: without JavaScript,
+# "Continue to payment" posts here and is sent on to the provider's hosted page.
+PROVIDER_PAGES = {"stripe": "https://checkout.stripe.com"}
 
 
 # GET pages that only read: their SQLite transactions need no write lock (see db.py).
@@ -50,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["has_session"] = has_session
     app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["order_status"] = orders.display_status
+    app.jinja_env.globals["can_update_payment"] = states.can_update_payment
     app.context_processor(_header)
     app.before_request(_qa_clock)
     app.after_request(_headers)
@@ -108,7 +112,9 @@ def _qa_clock() -> None:
 
 
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    hosted = PROVIDER_PAGES.get(current_app.config["PAYMENT_GATEWAY"])
+    response.headers.setdefault("Content-Security-Policy", CSP.replace(
+        "form-action 'self'", f"form-action 'self' {hosted}") if hosted else CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -19,11 +19,12 @@ from storefront.services import (
     orders,
     payments,
     refunds,
+    states,
 )
 from storefront.services import cards_service as cards
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.web.auth import login_limit
-from storefront.web.common import form_values, int_arg, page, rules, see_other
+from storefront.web.common import form_values, int_arg, leave_site, page, rules, see_other
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 CARD_FIELDS = ("card_number", "card_expiry", "card_cvc", "card_name")
@@ -60,6 +61,7 @@ def _order_page(number: str, *, form: str = "", errors: dict | None = None,
     given_back = refunds.of_order(db.session, order.id)
     return page("account/order.html", order=order, address_lines=addresses.lines,
                 refund_word=refunds.status_word(given_back),
+                cards_typed=gateways.current().collects_cards,
                 refund_pending=sum(r.amount_cents for r in given_back
                                    if r.status != refunds.SUCCEEDED),
                 expected=fulfilment.expected_ship_date(order),
@@ -106,18 +108,21 @@ def change_address(number: str) -> Response | tuple[str, int]:
 
 @bp.route("/orders/<number>/payment", methods=["GET", "POST"])
 def update_payment(number: str) -> Response | tuple[str, int]:
-    """Update Payment: another card, charged at once, before the deadline (R-PAY-4, R-PAY-5)."""
+    """Update Payment with a typed card: before the charge it replaces the card; after a
+    failed charge it is charged at once (R-PAY-4, R-PAY-5)."""
     found = _own(number)
-    if found.payment_status != "failed" or found.status != "placed":
+    if not states.can_update_payment(found):
         flash("This order has no payment to update.", "info")
         return see_other(url_for("account.order", number=found.number))
-    if request.method == "GET":
+    gateway = gateways.current()
+    typed = gateway.collects_cards and _method_of(found) == "card"
+    if request.method == "GET" or not typed:
         return _payment_page(found)
     card = form_values(*CARD_FIELDS)
-    gateway = gateways.current()
     try:
         method = cards.new_card(db.session, current_user, gateway, card)
-        payments.update_payment(db.session, gateway, found, method, rules().base_url)
+        charged = payments.update_payment(db.session, gateway, found, method,
+                                          rules().base_url)
     except InvalidInput as exc:
         db.session.rollback()
         kept = {"card_name": card["card_name"], "card_expiry": card["card_expiry"]}
@@ -126,13 +131,79 @@ def update_payment(number: str) -> Response | tuple[str, int]:
         db.session.rollback()
         flash(exc.message, "error")
         return see_other(url_for("account.order", number=number))
-    return _done(number, "Thank you: your payment went through.")
+    return _done(number, _thanks(charged))
+
+
+def _method_of(found: Order) -> str:
+    return found.payment_method.kind if found.payment_method else "card"
+
+
+def _reference(found: Order) -> str:
+    """What the provider's approval is tied to: this customer's this order."""
+    return f"order:{found.user_id}:{found.number}"
+
+
+def _thanks(charged: bool) -> str:
+    return ("Thank you: your payment went through." if charged else
+            "Your new payment details are saved; we charge them on the shipping date.")
+
+
+@bp.post("/orders/<number>/payment/provider")
+def payment_at_provider(number: str) -> Response:
+    """PayPal (or the provider's hosted card page): approve again there, same method."""
+    found = _own(number)
+    if not states.can_update_payment(found):
+        flash("This order has no payment to update.", "info")
+        return see_other(url_for("account.order", number=found.number))
+    method = _method_of(found)
+    try:
+        url = gateways.current().start_setup(
+            method, reference=_reference(found),
+            return_url=url_for("account.payment_approved", number=found.number,
+                               _external=True),
+            cancel_url=url_for("account.payment_not_approved", number=found.number,
+                               _external=True))
+    except Exception:  # the provider is down or refused: say so, change nothing
+        db.session.rollback()
+        flash("The payment service is not available right now. Please try again.", "error")
+        return see_other(url_for("account.order", number=found.number))
+    return leave_site(url)
+
+
+@bp.get("/orders/<number>/payment/approved")
+def payment_approved(number: str) -> Response:
+    """Back from the provider: the approved details pay (or will pay) this order."""
+    found = _own(number)
+    gateway = gateways.current()
+    try:
+        method = cards.approved_method(db.session, current_user.id, gateway, _method_of(found),
+                                       request.args.get("token", "")[:4000], _reference(found))
+        charged = payments.update_payment(db.session, gateway, _own(number), method,
+                                          rules().base_url)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(next(iter(exc.errors.values()), exc.message), "error")
+        return see_other(url_for("account.order", number=number))
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return see_other(url_for("account.order", number=number))
+    return _done(number, _thanks(charged))
+
+
+@bp.get("/orders/<number>/payment/cancelled")
+def payment_not_approved(number: str) -> Response:
+    """Cancelled at the provider: nothing changed."""
+    found = _own(number)
+    flash("Nothing changed: the payment details were not approved.", "error")
+    return see_other(url_for("account.order", number=found.number))
 
 
 def _payment_page(found: Order, errors: dict | None = None, values: dict | None = None,
                   status: int = 200) -> tuple[str, int]:
     return page("account/payment.html", order=found, errors=errors or {},
-                values=values or {}), status
+                values=values or {}, method=_method_of(found),
+                typed=gateways.current().collects_cards), status
 
 
 @bp.post("/orders/<number>/cancel")

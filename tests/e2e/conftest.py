@@ -83,6 +83,11 @@ def _answers(url: str) -> bool:
         return False
 
 
+# The database of each running store (by its URL): the money invariant reads it after the
+# tests that move money (tests/money.py); nothing drives the store through it.
+STORE_DATABASES: dict[str, str] = {}
+
+
 @contextmanager
 def running_store(request: pytest.FixtureRequest, name: str, **settings: str) -> Iterator[str]:
     """The store in a temp folder as `make qa` / `make serve` run it: migrate, seed,
@@ -114,6 +119,7 @@ def running_store(request: pytest.FixtureRequest, name: str, **settings: str) ->
              *_control_socket_off(), "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    STORE_DATABASES[url] = env["STOREFRONT_DATABASE_URL"]
     deadline = time.monotonic() + START_TIMEOUT
     while not _answers(url + "/"):
         if server.poll() is not None or time.monotonic() > deadline:
@@ -168,6 +174,13 @@ def mailbox(base: str, to: str) -> list[dict]:
         return json.loads(response.read())
 
 
+def provider_ledger(base: str, to: str) -> list[dict]:
+    """GET /_qa/payments?to=EMAIL: the test provider's money movements, oldest first."""
+    query = urllib.parse.urlencode({"to": to})
+    with _HTTP.open(f"{base}/_qa/payments?{query}", timeout=30) as response:
+        return json.loads(response.read())
+
+
 def wait_for_mail(base: str, to: str, kind: str, count: int = 1,
                   timeout: float = 10.0) -> list[dict]:
     """The delivered mails of a kind once at least `count` arrived (delivery is async)."""
@@ -180,9 +193,15 @@ def wait_for_mail(base: str, to: str, kind: str, count: int = 1,
 
 
 @pytest.fixture(autouse=True)
-def _fresh_store(live_server: str) -> None:
-    """Every test starts from the demo data (POST /_qa/reset), independent of the others."""
+def _fresh_store(live_server: str) -> Iterator[None]:
+    """Every test starts from the demo data (POST /_qa/reset), independent of the others,
+    and ends with the money invariant (tests/money.py): what the test provider keeps is what
+    the store's orders say was paid and not refunded, per customer."""
     qa_post(live_server, "/_qa/reset")
+    yield
+    from tests.money import assert_money_adds_up_in
+
+    assert_money_adds_up_in(STORE_DATABASES[live_server])
 
 
 # --------------------------------------------------------------------------- browser

@@ -17,7 +17,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import Client
 
 from storefront.models import Order, Product, User
-from storefront.services import addresses, aftercare, clock, fulfilment, passwords
+from storefront.services import addresses, aftercare, cancelling, clock, fulfilment, passwords
 from storefront.web import MESSAGES
 from tests.builders import US_ADDRESS, VISA, confirm, product, ready_checkout, user
 
@@ -43,6 +43,7 @@ class World:
     us_checkout: str  # token of qa.us's open checkout, every step done
     us_done_checkout: str  # token of a completed checkout of qa.us
     reset_token: str
+    refund_id: int = 0  # a refund of paid_instock waiting for the provider
     coupon: str = "FIVEOFF"
     slug: str = "aurora-knight-figure"
 
@@ -50,7 +51,7 @@ class World:
         """A real value for every URL variable a state-changing route may have."""
         return {"number": self.orders["open_preorder"], "address_id": self.us_address_id,
                 "user_id": self.us_id, "product_id": self.keychain_id, "code": self.coupon,
-                "slug": self.slug, "token": self.reset_token, "refund_id": 1}
+                "slug": self.slug, "token": self.reset_token, "refund_id": self.refund_id}
 
 
 def _order_of(session, number: str) -> Order:
@@ -88,6 +89,8 @@ def build_world(app: Flask, session) -> World:
     us = user(session, CUSTOMER[0])
     addresses.add(session, us, US_ADDRESS)  # a second address: "make default" has a form
     session.commit()
+    waiting = cancelling.staff_refund(session, _order_of(session, numbers["paid_instock"]).id,
+                                      100, "a goodwill refund", "staff:test")  # no gateway
     open_checkout, _seen = ready_checkout(session, us, {"pocket-cat-keychain": 2})
     session.commit()
     session.expire_all()
@@ -99,7 +102,8 @@ def build_world(app: Flask, session) -> World:
                   keychain_id=product(session, "pocket-cat-keychain").id, orders=numbers,
                   fr_order=fr_order, us_checkout=open_checkout.token,
                   us_done_checkout=done_token,
-                  reset_token=passwords.make_token(us, app.config["SECRET_KEY"]))
+                  reset_token=passwords.make_token(us, app.config["SECRET_KEY"]),
+                  refund_id=waiting.id)
     session.commit()
     return world
 

@@ -140,12 +140,23 @@ def test_update_payment_cannot_switch_the_payment_method_to_paypal_R_PAY_5(sessi
     assert charges(session, order) == 1
 
 
-def test_update_payment_is_refused_when_no_charge_failed_R_PAY_4(session):
+def test_update_payment_before_the_charge_replaces_the_card_and_charges_nothing_R_PAY_4(
+        session):
+    """Issue 11: offered before the charge, so a card expiring before the release can go."""
     order = place(session, {"aurora-knight-figure": 1})
+    method = cards_service.new_card(session, user(session), gateway(), MASTERCARD)
+    assert payments.update_payment(session, gateway(), order, method) is False
+    session.expire_all()
+    assert (order.payment_status, order.payment_method.last4) == ("incomplete", "4444")
+    assert charges(session, order) == 0
+
+
+def test_update_payment_is_refused_once_the_order_is_paid_R_PAY_4(session):
+    order = place(session, {"pocket-cat-keychain": 1})
     method = cards_service.new_card(session, user(session), gateway(), MASTERCARD)
     with pytest.raises(NotAllowed):
         payments.update_payment(session, gateway(), order, method)
-    assert charges(session, order) == 0
+    assert charges(session, order) == 1
 
 
 def test_an_order_still_unpaid_after_its_deadline_is_cancelled_with_an_email_R_PAY_4(session):

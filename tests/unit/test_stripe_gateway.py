@@ -239,3 +239,16 @@ def test_configuration_chooses_the_gateway_and_test_stays_the_default():
     app.config["STRIPE_SECRET_KEY"] = ""
     with pytest.raises(RuntimeError, match="STRIPE_SECRET_KEY"):
         setup.init_app(app)
+
+
+def test_a_setup_session_started_for_another_checkout_is_refused():
+    """Issue 11: another customer's completed session id attaches nothing to this checkout."""
+    gw, _ = gateway(*finish_calls("setup_intent_succeeded.json",
+                                  "payment_method_card_credit.json",
+                                  "seti_1QmX4bK8vTq2LpZr0aB7cD9e", PM))
+    with pytest.raises(GatewayDeclined, match="another payment"):
+        gw.finish_setup("card", SESSION, reference="user-43")
+    gw, _ = gateway(*finish_calls("setup_intent_succeeded.json",
+                                  "payment_method_card_credit.json",
+                                  "seti_1QmX4bK8vTq2LpZr0aB7cD9e", PM))
+    assert gw.finish_setup("card", SESSION, reference="user-42").last4 == "8431"

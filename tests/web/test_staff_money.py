@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storefront import create_app, jobs
 from storefront.cli_staff import staff
 from storefront.extensions import db
-from storefront.models import Email, Order, Product, Refund
+from storefront.models import Email, Order, PaymentMethod, Product, Refund
 from storefront.services import clock
-from tests.builders import confirm, login, ready_checkout, user
+from tests.builders import VISA, confirm, login, ready_checkout, user
 from tests.conftest import settings
 from tests.money import assert_money_adds_up
 
@@ -163,3 +163,20 @@ def test_the_staff_cancel_and_refund_commands(app, session):
     assert again.exit_code == 1
     assert order(unpaid).status == "cancelled" and order(unpaid).refunded_cents == 0
     assert_money_adds_up(session)
+
+
+@pytest.mark.parametrize("fault, message", [("decline", "declined"),
+                                             ("outage", "did not answer"),
+                                             ("lose_answers", "did not answer")])
+def test_a_card_the_provider_will_not_save_is_refused_with_a_message(client, session, fault,
+                                                                     message):
+    """setup faults: nothing is saved, nothing ordered, the customer is told."""
+    from storefront.payments import faults
+    from tests.web.test_paypal_and_card_checks import to_payment_step
+
+    faults.store(session, {fault: ["setup"]})
+    session.commit()
+    to_payment_step(client)
+    refused = client.post("/checkout/payment", data=VISA)
+    assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(PaymentMethod)) == 0

@@ -1,4 +1,5 @@
-"""payments: refunds as records; the test provider's ledger knows what each movement acts on
+"""payments: refunds as records, provider webhook events processed once; the test provider's
+ledger knows what each movement acts on
 
 Revision ID: 0006
 Revises: 0005
@@ -39,6 +40,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_refunds_status'), ['status'], unique=False)
 
+    op.create_table('provider_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('event_id', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.String(length=100), nullable=False),
+    sa.Column('outcome', sa.String(length=300), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_events')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_provider_events_event_id'))
+    )
+
     with op.batch_alter_table('test_gateway_charges', schema=None) as batch_op:
         batch_op.add_column(sa.Column('parent_ref', sa.String(length=60), nullable=False,
                                       server_default=''))
@@ -61,3 +73,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
 
     op.drop_table('refunds')
+    op.drop_table('provider_events')
