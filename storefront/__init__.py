@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         addresses,
         admin,
         admin_coupons,
+        admin_reports,
         auth,
         cart,
         checkout,
@@ -123,12 +124,16 @@ def _register_blueprints(app: Flask) -> None:
         qa,
         shop,
         social,
+        staffauth,
         testpay,
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
                    social, password, addresses, health):
         app.register_blueprint(module.bp)
+    for module in (admin_reports,):  # the back office (issue 14)
+        app.register_blueprint(module.bp)
+    staffauth.init_app(app)
     if app.config["PAYMENT_GATEWAY"] == "test":
         app.register_blueprint(testpay.bp)
     if app.config["QA_MODE"]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -41,6 +42,8 @@ class User(Base):
     region: Mapped[str | None] = mapped_column(String(2))  # ISO 3166 alpha-2, fixed (R-ACC-5)
     auth_provider: Mapped[str | None] = mapped_column(String(20))  # google | facebook
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Back office: "staff" (orders, shipping, exchanges, notes) or "manager" (everything).
+    staff_role: Mapped[str] = mapped_column(String(10), default="", server_default="")
     is_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     restricted_reason: Mapped[str] = mapped_column(String(300), default="")
     session_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -354,6 +357,9 @@ class Email(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    # The order the email is about (back office: the order's email list).
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True)
 
 
 class Coupon(Base):
@@ -409,3 +415,39 @@ class TestGatewayCharge(Base):
     succeeded: Mapped[bool] = mapped_column(Boolean)
     ref: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- back office (issue 14): notes, audit log -------------------------------------------
+
+class StaffNote(Base):
+    """An internal note on an order or a customer; never shown to customers."""
+    __tablename__ = "staff_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
+                                                 index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    author: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One staff change: who, when, what, and the values before and after."""
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(254), index=True)
+    entity: Mapped[str] = mapped_column(String(20))  # product | coupon | account | order | email
+    entity_key: Mapped[str] = mapped_column(String(254))  # slug, code, email, order number
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# Report, search and shipping list read order lines by product, then their orders.
+Index("ix_order_lines_product_order", OrderLine.product_id, OrderLine.order_id)
+Index("ix_audit_entries_entity", AuditEntry.entity, AuditEntry.entity_key)
+Index("ix_orders_shipping_date", Order.shipping_date)

@@ -68,8 +68,9 @@ def seed(session: Session) -> None:
     session.add(Address(user_id=fr.id, full_name="Camille Martin", line1="12 rue de Rivoli",
                         city="PARIS", postal_code="75004", country="FR",
                         phone="+33 1 55 55 01 00", is_default=True))
-    accounts.create_user(session, email="staff@example.com", password=STAFF_PASSWORD,
-                         region="US", is_staff=True)
+    staff = accounts.create_user(session, email="staff@example.com",
+                                 password=STAFF_PASSWORD, region="US", is_staff=True)
+    staff.staff_role = "manager"  # QA scripts drive every back-office action
     session.add_all([
         Coupon(code="WELCOME10", kind="percent", value=10, min_items_cents=2000,
                once_per_customer=True, created_at=now),

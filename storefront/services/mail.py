@@ -47,6 +47,9 @@ def queue(session: Session, to: str, kind: str, context: dict[str, Any],
     subject, text, html = render(kind, context)
     email = Email(to=to, kind=kind, subject=subject, text=text, html=html,
                   reply_to=reply_to, created_at=clock.now())
+    about = context.get("order")
+    if about is not None and getattr(about, "id", None) is not None:
+        email.order_id = about.id  # the order's email list (back office)
     session.add(email)
     return email
 
