@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         addresses,
         admin,
         admin_coupons,
+        admin_orders_search,
         admin_reports,
         auth,
         cart,
@@ -131,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
                    social, password, addresses, health):
         app.register_blueprint(module.bp)
-    for module in (admin_reports,):  # the back office (issue 14)
+    for module in (admin_reports, admin_orders_search):  # the back office (issue 14)
         app.register_blueprint(module.bp)
     staffauth.init_app(app)
     if app.config["PAYMENT_GATEWAY"] == "test":
