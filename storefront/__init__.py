@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         account,
         addresses,
         admin,
+        admin_backoffice,
         admin_coupons,
         admin_orders_search,
         admin_reports,
@@ -132,7 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
                    social, password, addresses, health):
         app.register_blueprint(module.bp)
-    for module in (admin_reports, admin_orders_search):  # the back office (issue 14)
+    # The back office (issue 14).
+    for module in (admin_reports, admin_orders_search, admin_backoffice):
         app.register_blueprint(module.bp)
     staffauth.init_app(app)
     if app.config["PAYMENT_GATEWAY"] == "test":

@@ -31,13 +31,18 @@ def migrate_command() -> None:
 def seed_command(reset: bool) -> None:
     """Load the demo catalogue and QA accounts (only into an empty store unless --reset)."""
     if reset:
-        demo.reset(db.session)
+        demo.reset(db.session, staff=_known_staff_password_allowed())
     elif db.session.scalar(select(func.count(Product.id))):
         click.echo("the store already has products; use --reset to start over")
         return
     else:
-        demo.seed(db.session)
+        demo.seed(db.session, staff=_known_staff_password_allowed())
     click.echo("demo data loaded")
+
+
+def _known_staff_password_allowed() -> bool:
+    """The demo staff account (a published password) exists only in development and QA."""
+    return current_app.config["ENV"] == "development" or bool(current_app.config["QA_MODE"])
 
 
 @click.group("jobs")

@@ -1,0 +1,133 @@
+"""Roles: `staff` runs orders, shipping, exchanges and notes; `manager` also products, prices,
+coupons, refunds, allocation and account restrictions. Each refusal, on the web and in
+`flask staff`, is tested; no known staff password is seeded outside development and QA."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storefront import create_app
+from storefront.cli import seed_command
+from storefront.cli_staff import staff
+from storefront.extensions import db
+from storefront.models import Product, User
+from storefront.services import accounts, roles
+from tests.builders import login, user
+from tests.conftest import settings
+
+CLERK = ("clerk@example.com", "Clerk-Passw0rd!")
+
+# Manager-only routes: a staff member gets 403 and nothing changes.
+MANAGER_ROUTES = [
+    ("get", "/admin/products/new"), ("post", "/admin/products/new"),
+    ("post", "/admin/products/aurora-knight-figure"),
+    ("post", "/admin/products/aurora-knight-figure/release-date"),
+    ("post", "/admin/products/aurora-knight-figure/allocation"),
+    ("post", "/admin/products/aurora-knight-figure/allocation/confirm"),
+    ("post", "/admin/accounts/1/restrict"),
+    ("get", "/admin/coupons/"), ("post", "/admin/coupons/"),
+    ("get", "/admin/audit"),
+]
+# What a staff member may do.
+STAFF_ROUTES = [("get", "/admin/"), ("get", "/admin/products"),
+                ("get", "/admin/products/aurora-knight-figure"),
+                ("get", "/admin/reports/preorders"), ("get", "/admin/reports/preorders.csv"),
+                ("get", "/admin/orders.csv"),
+                ("get", "/admin/products/aurora-knight-figure/shipping-list")]
+
+
+@pytest.fixture()
+def clerk(session):
+    member = accounts.create_user(session, email=CLERK[0], password=CLERK[1], region="US",
+                                  is_staff=True)
+    member.staff_role = "staff"
+    session.commit()
+    return member
+
+
+def test_roles_hold_their_powers(clerk, session):
+    manager = user(session, "staff@example.com")
+    assert roles.role_of(manager) == "manager" and roles.role_of(clerk) == "staff"
+    assert roles.role_of(user(session)) == ""
+    for power in ("orders", "shipping", "exchanges", "notes"):
+        assert roles.can(clerk, power) and roles.can(manager, power)
+    for power in ("products", "prices", "coupons", "refunds", "allocation", "accounts"):
+        assert not roles.can(clerk, power) and roles.can(manager, power)
+        with pytest.raises(roles.RoleRefused):
+            roles.require(clerk, power)
+    assert not roles.can(user(session), "orders")
+
+
+def test_a_staff_member_is_refused_every_manager_route(client, clerk):
+    login(client, *CLERK)
+    for method, path in MANAGER_ROUTES:
+        response = getattr(client, method)(path, data={"units": "1", "price": "1.00"})
+        assert response.status_code == 403, path
+    assert db.session.scalars(select(Product.price_cents)
+                              .where(Product.slug == "aurora-knight-figure")).one() == 18999
+    for method, path in STAFF_ROUTES:
+        assert getattr(client, method)(path).status_code == 200, path
+
+
+def test_a_manager_reaches_the_manager_routes(client):
+    login(client, "staff@example.com", "Staff-Passw0rd!")
+    for path in ("/admin/products/new", "/admin/coupons/", "/admin/audit"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_customers_still_get_404_on_back_office_routes(client):
+    login(client)
+    for method, path in MANAGER_ROUTES + STAFF_ROUTES:
+        assert getattr(client, method)(path).status_code == 404, path
+
+
+def test_flask_staff_checks_the_role_of_who_runs_it(app, clerk):
+    runner = app.test_cli_runner()
+    anonymous = runner.invoke(staff, ["change-release-date", "aurora-knight-figure",
+                                      "2030-01-01"])
+    assert anonymous.exit_code == 2 and "--as" in anonymous.output
+    refused = runner.invoke(staff, ["--as", CLERK[0], "change-release-date",
+                                    "aurora-knight-figure", "2030-01-01"])
+    assert refused.exit_code == 1 and "manager" in refused.output
+    refused = runner.invoke(staff, ["--as", CLERK[0], "set-product", "pocket-cat-keychain",
+                                    "--price", "1.00"])
+    assert refused.exit_code == 1
+    customer = runner.invoke(staff, ["--as", "qa.us@example.com", "approve-exchange", "X"])
+    assert customer.exit_code == 1 and "No staff account" in customer.output
+    allowed = runner.invoke(staff, ["--as", CLERK[0], "approve-exchange", "SF-AAAA-BBBB"])
+    assert allowed.exit_code == 1 and "No such order" in allowed.output  # past the role check
+    assert db.session.scalars(select(Product.price_cents)
+                              .where(Product.slug == "pocket-cat-keychain")).one() == 1200
+
+
+def test_flask_staff_create_prompts_for_the_password_and_needs_a_manager(app, clerk):
+    runner = app.test_cli_runner()
+    made = runner.invoke(staff, ["--as", "staff@example.com", "create", "boss@example.com",
+                                 "--role", "manager"],
+                         input="Long-Enough-Pass1\nLong-Enough-Pass1\n")
+    assert made.exit_code == 0, made.output
+    assert "Password" in made.output and "Long-Enough" not in made.output
+    boss = db.session.scalars(select(User).where(User.email == "boss@example.com")).one()
+    assert boss.is_staff and boss.staff_role == "manager"
+    assert accounts.authenticate(db.session, "boss@example.com", "Long-Enough-Pass1")
+    refused = runner.invoke(staff, ["--as", CLERK[0], "create", "x@example.com"],
+                            input="Long-Enough-Pass1\nLong-Enough-Pass1\n")
+    assert refused.exit_code == 1
+    short = runner.invoke(staff, ["--as", "staff@example.com", "create", "y@example.com"],
+                          input="short\nshort\n")
+    assert short.exit_code == 1 and "12 characters" in short.output
+
+
+def test_seeding_outside_development_and_qa_makes_no_staff_account(app, database_url):
+    production = create_app(settings(database_url, ENV="production",
+                                     SECRET_KEY="x" * 64))
+    with production.app_context():
+        result = production.test_cli_runner().invoke(seed_command, ["--reset"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert db.session.scalars(select(User).where(User.is_staff)).all() == []
+    with app.app_context():
+        app.test_cli_runner().invoke(seed_command, ["--reset"])
+    db.session.remove()
+    staff_member = db.session.scalars(select(User).where(User.is_staff)).one()
+    assert staff_member.email == "staff@example.com" and staff_member.staff_role == "manager"
