@@ -17,7 +17,19 @@ from sqlalchemy import select
 from storefront.extensions import db
 from storefront.models import User
 from storefront.payments import setup as gateways
-from storefront.services import allocation, audit, catalog, coupons, fulfilment, products, roles
+from storefront.services import (
+    allocation,
+    audit,
+    catalog,
+    coupons,
+    fulfilment,
+    notes,
+    order_search,
+    products,
+    reports,
+    roles,
+    shipping_list,
+)
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 
@@ -31,6 +43,7 @@ COMMAND_POWERS = {
     "restrict-account": "accounts", "set-product": "products", "coupon-create": "coupons",
     "coupon-disable": "coupons", "note": "notes", "resend-email": "orders",
     "report": "reports", "search": "orders", "shipping-list": "shipping",
+    "create": "staff",
     "allocate": "allocation", "audit": "audit", "set-role": "staff",
 }
 
@@ -272,3 +285,80 @@ def allocate(slug: str, units: str, preview: bool) -> str:
                                base_url=_base_url())
     return (f"{slug}: {done.kept} kept, {len(done.cancelled)} cancelled, "
             f"{usd(done.refunded_cents)} refunded, stock {done.stock}")
+
+
+def _echo_csv(rows: Any) -> str:
+    return "".join(reports.to_csv(rows)).rstrip("\n")
+
+
+@staff.command("report")
+@_service
+def report() -> str:
+    """The preorder report as CSV (the page's numbers)."""
+    return _echo_csv(reports.csv_rows(reports.preorder_report(db.session)))
+
+
+@staff.command("search")
+@click.option("--q", default="", help="Number, email or customer name.")
+@click.option("--product", default="")
+@click.option("--status", default="")
+@click.option("--payment", default="")
+@click.option("--from", "since", default="", help="YYYY-MM-DD")
+@click.option("--to", "until", default="", help="YYYY-MM-DD")
+@_service
+def search(**args: str) -> str:
+    """Every order of a search as CSV (number, placed_at, email, status, payment, total)."""
+    found = order_search.Search.from_args(args | {"from": args["since"], "to": args["until"]})
+    return _echo_csv(order_search.csv_rows(db.session, found))
+
+
+@staff.command("shipping-list")
+@click.argument("slug")
+@click.option("--date", "day", default="", help="One confirmed date (YYYY-MM-DD).")
+@_service
+def shipping_list_command(slug: str, day: str) -> str:
+    """The warehouse's list of a product's open orders with a confirmed date, as CSV."""
+    product = catalog.get_product(db.session, slug)
+    when = fulfilment.parse_day(day, "date") if day else None
+    return _echo_csv(shipping_list.csv_rows(product,
+                                            shipping_list.parcels(db.session, product, when)))
+
+
+@staff.command("note")
+@click.argument("target")
+@click.argument("body")
+@_service
+def note(target: str, body: str) -> str:
+    """An internal note on an order (by number) or a customer (by email)."""
+    if "@" in target:
+        customer = db.session.scalars(select(User).where(
+            User.email == target.strip().lower())).first()
+        if customer is None:
+            raise NotFound(f"No account with the email {target}.")
+        notes.add(db.session, _actor(), body, user=customer)
+    else:
+        notes.add(db.session, _actor(), body, order=fulfilment.get_order(db.session, target))
+    return f"note added to {target}"
+
+
+@staff.command("resend-email")
+@click.argument("number")
+@click.argument("email_id", type=int)
+@_service
+def resend_email(number: str, email_id: int) -> str:
+    """Queue one of an order's emails again (audited)."""
+    copy = notes.resend(db.session, fulfilment.get_order(db.session, number), email_id,
+                        actor=_actor())
+    return f"email {email_id} queued again to {copy.to}"
+
+
+@staff.command("audit")
+@click.option("--entity", default="")
+@click.option("--key", default="")
+@click.option("--actor", "who", default="")
+@_service
+def audit_command(entity: str, key: str, who: str) -> str:
+    """The latest audit entries, newest first."""
+    found = audit.entries(db.session, entity=entity, key=key, actor=who)
+    return "\n".join(f"{e.at:%Y-%m-%d %H:%M} {e.actor} {e.entity} {e.entity_key} {e.action} "
+                     f"{e.before} -> {e.after}" for e in found) or "no entries"

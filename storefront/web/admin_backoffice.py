@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from storefront.extensions import db
-from storefront.models import Product
+from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
-from storefront.services import allocation, catalog
+from storefront.services import allocation, catalog, fulfilment, notes
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.web import staffauth
 from storefront.web.common import page, see_other
@@ -76,3 +76,74 @@ def allocation_confirm(slug: str) -> Response:
               f"and emailed, {done.refunded_cents / 100:.2f} USD refunded; "
               f"{done.stock} unit(s) left to sell.", "success")
     return see_other(url_for("admin.product", slug=slug))
+
+
+# --- notes and the order's emails -----------------------------------------------------
+
+def _order_or_404(number: str) -> Order:
+    try:
+        return fulfilment.get_order(db.session, number[:20])
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/orders/<number>/notes")
+@staffauth.requires("notes")
+def order_note(number: str) -> Response:
+    """An internal note on the order (customers never see it)."""
+    try:
+        notes.add(db.session, _actor(), request.form.get("body", ""),
+                  order=_order_or_404(number))
+        flash("Note added.", "success")
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+    return see_other(url_for("admin.order", number=number))
+
+
+@bp.post("/accounts/<int:user_id>/notes")
+@staffauth.requires("notes")
+def account_note(user_id: int) -> Response:
+    """An internal note on a customer."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    try:
+        notes.add(db.session, _actor(), request.form.get("body", ""), user=user)
+        flash("Note added.", "success")
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+    return see_other(url_for("admin.account", user_id=user_id))
+
+
+@bp.post("/orders/<number>/emails/<int:email_id>/resend")
+@staffauth.requires("orders")
+def resend_email(number: str, email_id: int) -> Response:
+    """Send one of the order's emails again (audited)."""
+    try:
+        copy = notes.resend(db.session, _order_or_404(number), email_id, actor=_actor())
+        flash(f"Email queued again to {copy.to}.", "success")
+    except NotFound as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return see_other(url_for("admin.order", number=number))
+
+
+@bp.app_template_global()
+def order_emails(order: Order) -> list:
+    """For the customer's and the admin's order pages."""
+    return notes.emails_of(db.session, order)
+
+
+@bp.app_template_global()
+def staff_notes(order: Order | None = None, user: User | None = None) -> list:
+    """For the admin order and account pages only."""
+    if order is not None:
+        return notes.of_order(db.session, order)
+    return notes.of_user(db.session, user) if user is not None else []
+
+
+@bp.app_template_global()
+def email_delivery(email) -> str:  # type: ignore[no-untyped-def]
+    return notes.delivery(email)
