@@ -15,6 +15,100 @@ branch_labels = None
 depends_on = None
 
 
+# The preorder report's state of an order (services/reports.py STATE_SQL says the same);
+# orders that never became orders for the customer (pending_payment, failed) are hidden.
+STATE = """CASE
+    WHEN {o}.status IN ('pending_payment', 'failed') THEN 'hidden'
+    WHEN {o}.status IN ('cancelled', 'returned') OR {o}.payment_status = 'refunded'
+        THEN 'cancelled'
+    WHEN {o}.status = 'placed' AND {o}.payment_status = 'failed' THEN 'failed'
+    WHEN {o}.status = 'placed' AND {o}.payment_status IN ('incomplete', 'charging', 'pending')
+        THEN 'incomplete'
+    ELSE 'charged' END"""
+PG_COUNTRY = "coalesce({o}.shipping_address ->> 'country', '')"
+PG_WEEK = "to_char(date_trunc('week', {o}.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+LITE_COUNTRY = "coalesce(json_extract({o}.shipping_address, '$.country'), '')"
+LITE_WEEK = "date({o}.created_at, '-6 days', 'weekday 1')"
+
+
+def _pg(o: str) -> dict[str, str]:
+    return {"state": STATE.format(o=o), "country": PG_COUNTRY.format(o=o),
+            "week": PG_WEEK.format(o=o)}
+
+
+def _lite(o: str) -> dict[str, str]:
+    return {"state": STATE.format(o=o), "country": LITE_COUNTRY.format(o=o),
+            "week": LITE_WEEK.format(o=o)}
+
+
+POSTGRES_TRIGGERS = [
+    """CREATE FUNCTION report_line_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO report_lines (order_line_id, order_id, product_id, quantity, state, country,
+                                week)
+      SELECT NEW.id, NEW.order_id, NEW.product_id, NEW.quantity, {state}, {country}, {week}
+      FROM orders o WHERE o.id = NEW.order_id;
+      RETURN NULL;
+    END $$""".format(**_pg("o")),
+    """CREATE TRIGGER report_line_added AFTER INSERT ON order_lines
+    FOR EACH ROW EXECUTE FUNCTION report_line_added()""",
+    """CREATE FUNCTION report_line_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE report_lines SET quantity = NEW.quantity, product_id = NEW.product_id
+      WHERE order_line_id = NEW.id;
+      RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER report_line_changed AFTER UPDATE OF quantity, product_id ON order_lines
+    FOR EACH ROW EXECUTE FUNCTION report_line_changed()""",
+    """CREATE FUNCTION report_order_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE report_lines SET state = {state}, country = {country}, week = {week}
+      WHERE order_id = NEW.id;
+      RETURN NULL;
+    END $$""".format(**_pg("NEW")),
+    """CREATE TRIGGER report_order_changed
+    AFTER UPDATE OF status, payment_status, shipping_address, created_at ON orders
+    FOR EACH ROW EXECUTE FUNCTION report_order_changed()""",
+]
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER report_line_added AFTER INSERT ON order_lines BEGIN
+      INSERT INTO report_lines (order_line_id, order_id, product_id, quantity, state, country,
+                                week)
+      SELECT NEW.id, NEW.order_id, NEW.product_id, NEW.quantity, {state}, {country}, {week}
+      FROM orders o WHERE o.id = NEW.order_id;
+    END""".format(**_lite("o")),
+    """CREATE TRIGGER report_line_changed AFTER UPDATE OF quantity, product_id ON order_lines
+    BEGIN
+      UPDATE report_lines SET quantity = NEW.quantity, product_id = NEW.product_id
+      WHERE order_line_id = NEW.id;
+    END""",
+    """CREATE TRIGGER report_order_changed
+    AFTER UPDATE OF status, payment_status, shipping_address, created_at ON orders BEGIN
+      UPDATE report_lines SET state = {state}, country = {country}, week = {week}
+      WHERE order_id = NEW.id;
+    END""".format(**_lite("NEW")),
+]
+BACKFILL = {
+    flag: """INSERT INTO report_lines (order_line_id, order_id, product_id, quantity, state,
+                                       country, week)
+    SELECT l.id, l.order_id, l.product_id, l.quantity, {state}, {country}, {week}
+    FROM order_lines l JOIN orders o ON o.id = l.order_id""".format(**(_pg if flag else _lite)("o"))
+    for flag in (True, False)
+}
+
+
+# Order search by any part of the number, email or name: a trigram index where pg_trgm can be
+# had (services/order_search.py SEARCH_SQL is the same expression); without it the search
+# still works, by scanning.
+SEARCH_INDEX = """DO $$ BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+  CREATE INDEX ix_orders_search_trgm ON orders USING gin ((lower(number || ' ' || email
+      || ' ' || coalesce(shipping_address ->> 'full_name', ''))) public.gin_trgm_ops);
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'order search without a trigram index: %', SQLERRM;
+END $$"""
+
+
 def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('staff_role', sa.String(length=10), server_default='',
@@ -61,9 +155,48 @@ def upgrade() -> None:
     op.create_index('ix_order_lines_product_order', 'order_lines', ['product_id', 'order_id'],
                     unique=False)
     op.create_index('ix_orders_shipping_date', 'orders', ['shipping_date'], unique=False)
+    op.create_table(
+        'report_lines',
+        sa.Column('order_line_id', sa.Integer(), nullable=False),
+        sa.Column('order_id', sa.Integer(), nullable=False),
+        sa.Column('product_id', sa.Integer(), nullable=False),
+        sa.Column('quantity', sa.Integer(), nullable=False),
+        sa.Column('state', sa.String(length=10), nullable=False),
+        sa.Column('country', sa.String(length=2), nullable=False),
+        sa.Column('week', sa.String(length=10), nullable=False),
+        sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'],
+                                name=op.f('fk_report_lines_order_line_id_order_lines'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('order_line_id', name=op.f('pk_report_lines')),
+    )
+    op.create_index(op.f('ix_report_lines_order_id'), 'report_lines', ['order_id'],
+                    unique=False)
+    op.create_index('ix_report_lines_report', 'report_lines',
+                    ['product_id', 'state', 'country', 'week', 'quantity'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        for statement in POSTGRES_TRIGGERS:
+            op.execute(statement)
+    else:
+        for statement in SQLITE_TRIGGERS:
+            op.execute(statement)
+    op.execute(BACKFILL[op.get_bind().dialect.name == 'postgresql'])
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(SEARCH_INDEX)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS ix_orders_search_trgm")
+        op.execute("DROP TRIGGER IF EXISTS report_order_changed ON orders")
+        op.execute("DROP TRIGGER IF EXISTS report_line_changed ON order_lines")
+        op.execute("DROP TRIGGER IF EXISTS report_line_added ON order_lines")
+        op.execute("DROP FUNCTION IF EXISTS report_order_changed()")
+        op.execute("DROP FUNCTION IF EXISTS report_line_changed()")
+        op.execute("DROP FUNCTION IF EXISTS report_line_added()")
+    else:
+        for name in ("report_order_changed", "report_line_changed", "report_line_added"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_table('report_lines')
     op.drop_index('ix_orders_shipping_date', table_name='orders')
     op.drop_index('ix_order_lines_product_order', table_name='order_lines')
     op.drop_table('audit_entries')
