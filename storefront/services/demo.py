@@ -73,6 +73,9 @@ def seed(session: Session, staff: bool = True) -> None:
         member = accounts.create_user(session, email="staff@example.com",
                                       password=STAFF_PASSWORD, region="US", is_staff=True)
         member.staff_role = "manager"  # QA scripts drive every back-office action
+        clerk = accounts.create_user(session, email="clerk@example.com",
+                                     password=STAFF_PASSWORD, region="US", is_staff=True)
+        clerk.staff_role = "staff"  # orders, shipping, exchanges, notes; no manager powers
     session.add_all([
         Coupon(code="WELCOME10", kind="percent", value=10, min_items_cents=2000,
                once_per_customer=True, created_at=now),

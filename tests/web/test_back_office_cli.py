@@ -45,14 +45,14 @@ def test_report_search_shipping_list_notes_resend_and_audit_from_the_command_lin
 
 
 def test_a_staff_member_may_search_and_note_but_not_read_the_audit(app, session):
-    clerk = accounts.create_user(session, email="clerk@example.com", password="x" * 12,
+    clerk = accounts.create_user(session, email="clerk2@example.com", password="x" * 12,
                                  region="US", is_staff=True)
     session.commit()
     assert clerk.staff_role == ""  # a staff account without a role is plain staff
-    runner = app.test_cli_runner(env={"STOREFRONT_STAFF_EMAIL": "clerk@example.com"})
+    runner = app.test_cli_runner(env={"STOREFRONT_STAFF_EMAIL": "clerk2@example.com"})
     assert runner.invoke(staff, ["search"]).exit_code == 0
     assert runner.invoke(staff, ["report"]).exit_code == 0
     refused = runner.invoke(staff, ["audit"])
     assert refused.exit_code == 1 and "manager" in refused.output
     assert runner.invoke(staff, ["allocate", "aurora-knight-figure", "0"]).exit_code == 1
-    assert runner.invoke(staff, ["set-role", "clerk@example.com", "manager"]).exit_code == 1
+    assert runner.invoke(staff, ["set-role", "clerk2@example.com", "manager"]).exit_code == 1

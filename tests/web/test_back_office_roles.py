@@ -15,7 +15,7 @@ from storefront.services import accounts, roles
 from tests.builders import login, user
 from tests.conftest import settings
 
-CLERK = ("clerk@example.com", "Clerk-Passw0rd!")
+CLERK = ("clerk@example.com", "Staff-Passw0rd!")  # the demo `staff` (not manager) account
 
 # Manager-only routes: a staff member gets 403 and nothing changes.
 MANAGER_ROUTES = [
@@ -38,11 +38,7 @@ STAFF_ROUTES = [("get", "/admin/"), ("get", "/admin/products"),
 
 @pytest.fixture()
 def clerk(session):
-    member = accounts.create_user(session, email=CLERK[0], password=CLERK[1], region="US",
-                                  is_staff=True)
-    member.staff_role = "staff"
-    session.commit()
-    return member
+    return user(session, CLERK[0])
 
 
 def test_roles_hold_their_powers(clerk, session):
@@ -129,5 +125,6 @@ def test_seeding_outside_development_and_qa_makes_no_staff_account(app, database
     with app.app_context():
         app.test_cli_runner().invoke(seed_command, ["--reset"])
     db.session.remove()
-    staff_member = db.session.scalars(select(User).where(User.is_staff)).one()
-    assert staff_member.email == "staff@example.com" and staff_member.staff_role == "manager"
+    members = db.session.scalars(select(User).where(User.is_staff).order_by(User.email)).all()
+    assert [(m.email, m.staff_role) for m in members] == [("clerk@example.com", "staff"),
+                                                          ("staff@example.com", "manager")]
