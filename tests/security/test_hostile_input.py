@@ -57,7 +57,10 @@ from tests.security.world import (
 # a route whose variable cannot is listed here with the reason, and a new one fails the test.
 KNOWN_UNFILLABLE: dict[str, str] = {}
 # Routes that take a form but have no page showing it: their fields by hand.
-FALLBACK_FIELDS: dict[str, tuple[str, ...]] = {}
+FALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
+    # Shown only on the allocation preview page, which a POST opens.
+    "admin_office.allocation_confirm": ("units", "cancel"),
+}
 ROLES = ("staff", "customer", "anonymous")
 # Hypothesis examples per form and role; STOREFRONT_FUZZ=N explores N times more, at random
 # (by default the examples are the same on every run, so CI is repeatable).
