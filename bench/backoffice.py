@@ -116,7 +116,9 @@ def bulk_load(dsn: str, count: int) -> None:
                                       "postal_code": "12345", "country": country,
                                       "phone": ""})
                 placed = now - timedelta(seconds=rng.randrange(26 * 7 * 86400))
-                copy.write_row((i, f"SF-B{i:07d}", uid, email, i, 1, "preorder", status,
+                digits = f"{i:08d}"
+                number = f"SF-{digits[:4]}-{digits[4:]}"
+                copy.write_row((i, number, uid, email, i, 1, "preorder", status,
                                 payment, "unfulfilled", items, 1800, 0, items + 1800, address,
                                 address, 0, items + 1800 if payment == "paid" else 0, 0, "",
                                 "", "", placed))
@@ -195,7 +197,8 @@ def main() -> int:
             ("orders, first page", "/admin/"),
             ("search: customer name", "/admin/?q=Quinn+Rowanson"),
             ("search: email", "/admin/?q=customer1234@example.com"),
-            ("search: order number", "/admin/?q=SF-B0054321"),
+            ("search: order number", "/admin/?q=SF-0005-4321"),
+            ("search: part of a number", "/admin/?q=0005-43"),
             ("search: product + status + payment",
              "/admin/?product=aurora-knight-figure&status=placed&payment=failed"),
             ("search: date range", f"/admin/?from={(datetime.now(UTC) - timedelta(days=30)).date()}"

@@ -111,3 +111,11 @@ def test_shipping_list_per_product_and_confirmed_date(client, session):
         "/admin/products/aurora-knight-figure/shipping-list.csv").get_data(as_text=True))))
     assert rows[1][:3] == [day.isoformat(), first, "Quinn Avery"]
     assert rows[1][-2:] == ["2", "2 x Aurora Knight Figure"] and len(rows) == 2
+
+
+def test_a_whole_order_number_in_any_case_finds_that_order(client, session):
+    number = place(session, "qa.us@example.com", {"pocket-cat-keychain": 1})
+    place(session, "qa.us@example.com", {"pocket-cat-keychain": 1})
+    login(client, *STAFF)
+    assert numbers(client.get(f"/admin/?q={number.lower()}").get_data(as_text=True)) == [number]
+    assert numbers(client.get(f"/admin/?q= {number} ").get_data(as_text=True)) == [number]
