@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, literal_column, or_, select
+from sqlalchemy import Select, and_, bindparam, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from storefront.models import Order, OrderLine, Product
@@ -79,7 +79,11 @@ def filtered(search: Search, stmt: Any, dialect: str = "") -> Any:
     elif search.q:
         like = _like(search.q)
         if dialect == "postgresql":  # the trigram index's expression (migration 0008)
-            stmt = stmt.where(literal_column(SEARCH_SQL).like(like.lower(), escape="\\"))
+            # The pattern is written into the statement (safely quoted), so PostgreSQL plans
+            # each search for its own pattern: a prepared statement's generic plan would walk
+            # the newest-first index through every order for a rare one.
+            pattern: Any = bindparam("search_like", like.lower(), literal_execute=True)
+            stmt = stmt.where(literal_column(SEARCH_SQL).like(pattern, escape="\\"))
         else:
             stmt = stmt.where(or_(
                 Order.number.ilike(like, escape="\\"), Order.email.ilike(like, escape="\\"),

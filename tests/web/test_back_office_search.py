@@ -119,3 +119,12 @@ def test_a_whole_order_number_in_any_case_finds_that_order(client, session):
     login(client, *STAFF)
     assert numbers(client.get(f"/admin/?q={number.lower()}").get_data(as_text=True)) == [number]
     assert numbers(client.get(f"/admin/?q= {number} ").get_data(as_text=True)) == [number]
+
+
+def test_hostile_search_text_is_only_ever_a_pattern(client, session):
+    number = place(session, "qa.us@example.com", {"pocket-cat-keychain": 1})
+    login(client, *STAFF)
+    for text in ("'; DROP TABLE orders; --", "100%", "a_b", "\\", "O'Brien", "%' OR '1'='1"):
+        response = client.get("/admin/", query_string={"q": text})
+        assert response.status_code == 200 and numbers(response.get_data(as_text=True)) == []
+    assert numbers(client.get("/admin/?q=Quinn").get_data(as_text=True)) == [number]
