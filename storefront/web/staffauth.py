@@ -19,6 +19,8 @@ ENDPOINT_POWERS: dict[str, tuple[str, frozenset[str] | None]] = {
     "admin.product": ("products", frozenset({"POST"})),
     "admin.change_release_date": ("products", None),
     "admin.restrict_account": ("accounts", None),
+    # Returned undelivered: cancelled and refunded (staff may set the round-trip deduction).
+    "admin.mark_returned": ("refunds", None),
     # The payments issue's staff cancel and partial refund give money back: managers only.
     "admin.staff_refund": ("refunds", None),
     "admin.staff_cancel": ("refunds", None),

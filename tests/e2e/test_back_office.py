@@ -143,3 +143,25 @@ def test_a_staff_user_is_refused_a_manager_action(new_context):
     assert response.status == 403
     clerk.goto("/admin/reports/preorders")  # what staff may do still works
     expect(clerk.get_by_test_id("preorder-report")).to_be_visible()
+
+
+def test_a_staff_user_ships_but_is_refused_the_refund_of_a_return(new_context):
+    """Marking a parcel returned undelivered cancels and refunds it (R-RET-4): a manager's
+    action. The payments issue's `staff-refund` form is refused the same way."""
+    number = place(new_context().new_page(), US, "pocket-cat-keychain")  # paid at once
+    clerk = staff_page(new_context, CLERK, js=False)
+    clerk.goto("/admin")
+    clerk.locator(f'[data-testid="order-row"][data-order-number="{number}"]').get_by_role(
+        "link").first.click()
+    shipped = clerk.get_by_test_id("mark-shipped")
+    shipped.locator("[name=carrier]").fill("UPS")
+    shipped.locator("[name=tracking_number]").fill("1Z999AA10123456784")
+    shipped.get_by_test_id("mark-shipped-submit").click()
+    expect(clerk.locator('[data-testid="flash"][data-level="success"]')).to_be_visible()
+    clerk.get_by_test_id("mark-returned-submit").click()
+    expect(clerk.get_by_role("heading", name="Not allowed")).to_be_visible()
+    manager = staff_page(new_context)
+    manager.goto(f"/admin/orders/{number}")
+    expect(manager.get_by_test_id("mark-returned")).to_be_visible()  # still shipped
+    assert [m for m in mailbox(manager.url.split("/admin")[0], US)
+            if m["kind"] in ("refund", "cancelled")] == []

@@ -25,6 +25,7 @@ MANAGER_ROUTES = [
     ("post", "/admin/products/aurora-knight-figure/allocation"),
     ("post", "/admin/products/aurora-knight-figure/allocation/confirm"),
     ("post", "/admin/accounts/1/restrict"),
+    ("post", "/admin/orders/SF-AAAA-BBBB/returned"),  # cancels and refunds
     ("get", "/admin/coupons/"), ("post", "/admin/coupons/"),
     ("get", "/admin/audit"),
 ]
@@ -128,3 +129,17 @@ def test_seeding_outside_development_and_qa_makes_no_staff_account(app, database
     members = db.session.scalars(select(User).where(User.is_staff).order_by(User.email)).all()
     assert [(m.email, m.staff_role) for m in members] == [("clerk@example.com", "staff"),
                                                           ("staff@example.com", "manager")]
+
+
+def test_every_admin_route_that_gives_money_back_needs_the_refunds_power(app):
+    """A guard for routes added later (the payments issue's staff cancel and refund): an admin
+    endpoint named for a refund, a cancellation or a return is a manager's."""
+    from storefront.web import staffauth
+
+    with app.test_request_context():
+        money = [rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("admin") and "POST" in (rule.methods or ())
+                 and any(w in rule.endpoint for w in ("refund", "cancel", "return"))]
+        assert "admin.mark_returned" in money
+        for endpoint in money:
+            assert staffauth.power_needed(endpoint, "POST") == "refunds", endpoint
