@@ -101,3 +101,15 @@ def test_a_changed_plan_since_the_preview_is_refused_and_bad_units_too(session, 
         with pytest.raises(InvalidInput):
             allocation.allocate(session, gateway(), item, bad, actor="t")  # type: ignore
     assert session.get(Product, item.id).stock is None
+
+
+def test_an_order_being_charged_right_now_stops_the_allocation(session, three_orders):
+    """A charge in flight could land after the cancellation: nothing is done until it ends."""
+    third = get(session, three_orders[2])
+    third.payment_status = "charging"
+    session.commit()
+    with pytest.raises(NotAllowed):
+        allocation.allocate(session, gateway(), product(session, "aurora-knight-figure"), 3,
+                            actor="t")
+    assert {get(session, n).status for n in three_orders} == {"placed"}
+    assert session.scalars(select(Email).where(Email.kind == "cancelled")).all() == []

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from storefront.cli_staff import staff
 from storefront.extensions import db
 from storefront.models import Email, Order, Product
-from storefront.services import clock
+from storefront.services import audit, clock
 from tests.builders import confirm, customer, login, ready_checkout, user
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")
@@ -65,6 +65,10 @@ def test_preview_then_confirm_keeps_the_earliest_and_a_second_confirm_changes_no
         == ["late@example.com"]
     assert db.session.scalars(select(Product.stock).where(
         Product.slug == "aurora-knight-figure")).one() == 0
+    # Written to the audit log as the staff member's changes, before and after.
+    trail = {(e.entity, e.entity_key, e.action) for e in audit.entries(db.session)}
+    assert ("order", late, "status") in trail
+    assert ("product", "aurora-knight-figure", "stock") in trail
     again = client.post("/admin/products/aurora-knight-figure/allocation", data={"units": "2"})
     assert rows(again.get_data(as_text=True), "cancel") == []
     emails = db.session.query(Email).count()
