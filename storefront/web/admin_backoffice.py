@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db
 from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
-from storefront.services import allocation, catalog, fulfilment, notes
+from storefront.services import allocation, catalog, fulfilment, notes, roles
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.web import staffauth
 from storefront.web.common import page, see_other
@@ -142,6 +142,12 @@ def staff_notes(order: Order | None = None, user: User | None = None) -> list:
     if order is not None:
         return notes.of_order(db.session, order)
     return notes.of_user(db.session, user) if user is not None else []
+
+
+@bp.app_template_global()
+def staff_can(power: str) -> bool:
+    """Whether the signed-in staff member's role holds a power (to offer only what works)."""
+    return roles.can(current_user, power)
 
 
 @bp.app_template_global()

@@ -143,3 +143,13 @@ def test_every_admin_route_that_gives_money_back_needs_the_refunds_power(app):
         assert "admin.mark_returned" in money
         for endpoint in money:
             assert staffauth.power_needed(endpoint, "POST") == "refunds", endpoint
+
+
+def test_a_staff_member_is_not_offered_the_allocation_form(client, clerk):
+    login(client, *CLERK)
+    html = client.get("/admin/products/aurora-knight-figure").get_data(as_text=True)
+    assert 'data-testid="manager-only"' in html and 'data-testid="allocate-stock"' not in html
+    client.post("/logout")
+    login(client, "staff@example.com", "Staff-Passw0rd!")
+    html = client.get("/admin/products/aurora-knight-figure").get_data(as_text=True)
+    assert 'data-testid="allocate-stock"' in html
