@@ -27,6 +27,7 @@ MANAGER_ROUTES = [
     ("post", "/admin/accounts/1/restrict"),
     ("post", "/admin/orders/SF-AAAA-BBBB/returned"),  # cancels and refunds
     ("get", "/admin/coupons/"), ("post", "/admin/coupons/"),
+    ("post", "/admin/coupons/FIVEOFF/active"),
     ("get", "/admin/audit"),
 ]
 # What a staff member may do.
@@ -153,3 +154,31 @@ def test_a_staff_member_is_not_offered_the_allocation_form(client, clerk):
     login(client, "staff@example.com", "Staff-Passw0rd!")
     html = client.get("/admin/products/aurora-knight-figure").get_data(as_text=True)
     assert 'data-testid="allocate-stock"' in html
+
+
+MANAGER_COMMANDS = [
+    ["change-release-date", "aurora-knight-figure", "2031-01-01"],
+    ["restrict-account", "qa.fr@example.com", "--reason", "x"],
+    ["set-product", "pocket-cat-keychain", "--price", "1.00"],
+    ["coupon-create", "CLERK5", "--amount", "5.00"],
+    ["coupon-disable", "FIVEOFF"],
+    ["mark-returned", "SF-AAAA-BBBB"],
+    ["allocate", "aurora-knight-figure", "0"],
+    ["audit"],
+    ["set-role", "clerk@example.com", "manager"],
+    ["create", "new@example.com", "--password", "Long-Enough-Pass1"],
+]
+
+
+def test_every_manager_command_refuses_a_staff_member(app, clerk):
+    from storefront.cli_staff import COMMAND_POWERS
+
+    runner = app.test_cli_runner(env={"STOREFRONT_STAFF_EMAIL": CLERK[0]})
+    named = {args[0] for args in MANAGER_COMMANDS}
+    assert named == {c for c, p in COMMAND_POWERS.items() if p not in roles.STAFF_POWERS}
+    for args in MANAGER_COMMANDS:
+        result = runner.invoke(staff, args)
+        assert result.exit_code == 1 and "Only a manager" in result.output, args
+    db.session.expire_all()
+    assert user(db.session, "qa.fr@example.com").is_restricted is False
+    assert user(db.session, CLERK[0]).staff_role == "staff"
