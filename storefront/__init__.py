@@ -126,8 +126,11 @@ def _register_blueprints(app: Flask) -> None:
         account,
         addresses,
         admin,
+        admin_backoffice,
         admin_coupons,
+        admin_orders_search,
         admin_refunds,
+        admin_reports,
         auth,
         cart,
         checkout,
@@ -138,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         qa,
         shop,
         social,
+        staffauth,
         stripe_webhook,
         testpay,
     )
@@ -146,6 +150,10 @@ def _register_blueprints(app: Flask) -> None:
                    admin_refunds, media,
                    social, password, addresses, health):
         app.register_blueprint(module.bp)
+    # The back office (issue 14).
+    for module in (admin_reports, admin_orders_search, admin_backoffice):
+        app.register_blueprint(module.bp)
+    staffauth.init_app(app)
     if app.config["PAYMENT_GATEWAY"] == "test":
         app.register_blueprint(testpay.bp)
     if app.config["PAYMENT_GATEWAY"] == "stripe":

@@ -50,8 +50,9 @@ def _thumbnails(slug: str) -> list[tuple[int, int, bytes]]:
     return images.thumbnails(images.placeholder(slug))
 
 
-def seed(session: Session) -> None:
-    """Add the demo data to an empty database (one transaction)."""
+def seed(session: Session, staff: bool = True) -> None:
+    """Add the demo data to an empty database (one transaction). `staff=False` leaves out
+    the demo staff account, whose password is published (outside development and QA)."""
     now = clock.now()
     for i, data in enumerate(_products()):
         product = Product(created_at=now - timedelta(minutes=i), **data)
@@ -68,8 +69,13 @@ def seed(session: Session) -> None:
     session.add(Address(user_id=fr.id, full_name="Camille Martin", line1="12 rue de Rivoli",
                         city="PARIS", postal_code="75004", country="FR",
                         phone="+33 1 55 55 01 00", is_default=True))
-    accounts.create_user(session, email="staff@example.com", password=STAFF_PASSWORD,
-                         region="US", is_staff=True)
+    if staff:
+        member = accounts.create_user(session, email="staff@example.com",
+                                      password=STAFF_PASSWORD, region="US", is_staff=True)
+        member.staff_role = "manager"  # QA scripts drive every back-office action
+        clerk = accounts.create_user(session, email="clerk@example.com",
+                                     password=STAFF_PASSWORD, region="US", is_staff=True)
+        clerk.staff_role = "staff"  # orders, shipping, exchanges, notes; no manager powers
     session.add_all([
         Coupon(code="WELCOME10", kind="percent", value=10, min_items_cents=2000,
                once_per_customer=True, created_at=now),
@@ -81,9 +87,9 @@ def seed(session: Session) -> None:
     session.commit()
 
 
-def reset(session: Session) -> None:
+def reset(session: Session, staff: bool = True) -> None:
     """Wipe every table and seed again (QA's POST /_qa/reset)."""
     for table in reversed(Base.metadata.sorted_tables):
         session.execute(delete(table))
     session.commit()
-    seed(session)
+    seed(session, staff)

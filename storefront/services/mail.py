@@ -50,6 +50,11 @@ def queue(session: Session, to: str, kind: str, context: dict[str, Any],
     subject, text, html = render(kind, context)
     email = Email(to=to, kind=kind, subject=subject, text=text, html=html,
                   reply_to=reply_to, created_at=clock.now())
+    about = context.get("order") or next(iter(context.get("orders") or []), None)
+    if about is not None and getattr(about, "id", None) is not None:
+        # The order's email list (back office); a confirmation of several orders of one
+        # checkout names the first, and every order of that checkout lists it.
+        email.order_id = about.id
     session.add(email)
     outbox.after_commit(session, outbox.DELIVER_MAIL)  # delivered once this commits
     return email

@@ -33,8 +33,9 @@ PROVIDER_PAGES = {"stripe": "https://checkout.stripe.com"}
 
 
 # GET pages that only read: their SQLite transactions need no write lock (see db.py).
-READ_ONLY = {"shop", "pages", "media", "health"}
-READ_ONLY_ENDPOINTS = {"cart.show", "account.orders_page", "account.order", "static"}
+READ_ONLY = {"shop", "pages", "media", "health", "admin_reports", "admin_search"}
+READ_ONLY_ENDPOINTS = {"cart.show", "account.orders_page", "account.order", "static",
+                       "admin.orders_page"}
 
 
 def init_app(app: Flask) -> None:

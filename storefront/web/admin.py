@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, or_, select
 from werkzeug.wrappers import Response
 
 from storefront.extensions import db
@@ -17,10 +16,7 @@ from storefront.services.money import parse_usd, usd
 from storefront.web.common import base_url, form_values, page, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-LIST_LIMIT = 200
 UPLOAD_LIMIT = 3 * 1024 * 1024  # a 2 MB image and the form; the service checks the image
-PAYMENT_STATUSES = ("incomplete", "pending", "charging", "paid", "failed", "partially_refunded",
-                    "refunded")
 ACTION_FIELDS = ("shipping_date", "carrier", "tracking_number", "round_trip_shipping", "amount",
                  "reason")
 Page = tuple[str, int]
@@ -54,25 +50,9 @@ def _emailed(count: int) -> str:
 
 @bp.get("/")
 def orders_page() -> str:
-    """Orders, newest first, by status and payment, searched by number or email (1 query)."""
-    status, payment = request.args.get("status", ""), request.args.get("payment", "")
-    query = request.args.get("q", "").strip()[:100]
-    found = db.session.scalars(_orders_query(status, payment, query)).all()
-    return page("admin/orders.html", orders=found, status=status, payment=payment, query=query,
-                statuses=list(orders.STATUS_MOVES), payments=PAYMENT_STATUSES)
-
-
-def _orders_query(status: str, payment: str, query: str) -> Select[Order]:
-    stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(LIST_LIMIT)
-    stmt = stmt.where(Order.status == status) if status in orders.STATUS_MOVES else \
-        stmt.where(Order.status.in_(orders.VISIBLE))
-    if payment in PAYMENT_STATUSES:
-        stmt = stmt.where(Order.payment_status == payment)
-    if query:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Order.number.ilike(like, escape="\\"),
-                              Order.email.ilike(like, escape="\\")))
-    return stmt
+    """Orders, newest first, searched (back office: web/admin_orders_search.py)."""
+    from storefront.web import admin_orders_search
+    return admin_orders_search.orders_page()
 
 
 def _order_or_404(number: str) -> Order:

@@ -60,6 +60,8 @@ KNOWN_UNFILLABLE: dict[str, str] = {}
 FALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
     # Shown only on PayPal orders (the world's orders are paid by card): no fields of its own.
     "account.payment_at_provider": (),
+    # Shown only on the allocation preview page, which a POST opens.
+    "admin_office.allocation_confirm": ("units", "cancel"),
 }
 ROLES = ("staff", "customer", "anonymous")
 # Hypothesis examples per form and role; STOREFRONT_FUZZ=N explores N times more, at random

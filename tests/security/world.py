@@ -51,7 +51,8 @@ class World:
         """A real value for every URL variable a state-changing route may have."""
         return {"number": self.orders["open_preorder"], "address_id": self.us_address_id,
                 "user_id": self.us_id, "product_id": self.keychain_id, "code": self.coupon,
-                "slug": self.slug, "token": self.reset_token, "refund_id": self.refund_id}
+                "slug": self.slug, "token": self.reset_token, "refund_id": self.refund_id,
+                "email_id": 1}
 
 
 def _order_of(session, number: str) -> Order:

@@ -342,7 +342,7 @@ def test_uploaded_images_are_served_by_digest_and_cached_for_a_year(database_url
 
 def test_the_staff_commands_act_as_the_pages_do_and_fail_loudly_R_SHP_2(app, session):
     number = place(session, {"pocket-cat-keychain": 1})
-    runner = app.test_cli_runner()
+    runner = app.test_cli_runner(env={"STOREFRONT_STAFF_EMAIL": "staff@example.com"})
     shipped = runner.invoke(staff, ["mark-shipped", number, "UPS", "1Z999"])
     assert shipped.exit_code == 0 and "shipped with UPS 1Z999" in shipped.output
     again = runner.invoke(staff, ["mark-shipped", number, "UPS", "1Z999"])

@@ -49,7 +49,7 @@ def test_staff_create_and_disable_coupons(client, app):
     assert b'data-code="SUMMER20"' in made.data
     client.post("/admin/coupons/SUMMER20/active", data={"active": "0"})
     assert b'data-testid="enable-coupon"' in client.get("/admin/coupons/").data
-    runner = app.test_cli_runner()
+    runner = app.test_cli_runner(env={"STOREFRONT_STAFF_EMAIL": "staff@example.com"})
     result = runner.invoke(staff, ["coupon-create", "CLI5", "--amount", "5.00"])
     assert result.exit_code == 0 and "CLI5 created" in result.output
     assert runner.invoke(staff, ["coupon-disable", "NOPE"]).exit_code == 1
