@@ -11,7 +11,15 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db
 from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
-from storefront.services import addresses, catalog, fulfilment, orders, products, refunds
+from storefront.services import (
+    addresses,
+    catalog,
+    fulfilment,
+    orders,
+    products,
+    refunds,
+    states,
+)
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 from storefront.web.common import form_values, page, see_other
@@ -19,8 +27,7 @@ from storefront.web.common import form_values, page, see_other
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 LIST_LIMIT = 200
 UPLOAD_LIMIT = 3 * 1024 * 1024  # a 2 MB image and the form; the service checks the image
-PAYMENT_STATUSES = ("incomplete", "pending", "charging", "paid", "failed", "partially_refunded",
-                    "refunded")
+PAYMENT_STATUSES = tuple(states.PaymentStatus)
 ACTION_FIELDS = ("shipping_date", "carrier", "tracking_number", "round_trip_shipping", "amount",
                  "reason")
 Page = tuple[str, int]
