@@ -12,7 +12,12 @@ from storefront.payments import ledger
 
 def kept_by_provider(session: Session) -> dict[int | None, int]:
     """Per customer id (None: a method the store never saved), what the provider keeps."""
+    # A method belongs to its customer; after an account deletion (R-ACC-8) the method may
+    # have lost its owner while the anonymised orders keep theirs: the orders decide then.
     owners = dict(session.execute(select(PaymentMethod.token, PaymentMethod.user_id)).all())
+    owners |= dict(session.execute(select(PaymentMethod.token, Order.user_id)
+                                   .join(Order, Order.payment_method_id == PaymentMethod.id)
+                                   .where(Order.user_id.is_not(None))).all())
     kept: dict[int | None, int] = {}
     for token, cents in ledger.kept_by_token(session).items():
         owner = owners.get(token)

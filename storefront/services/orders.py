@@ -45,6 +45,17 @@ def move(order: Order, status: str, *, actor: str, why: str) -> None:
     log_event(order, "status", f"{old} \u2192 {status}: {why}", actor)
 
 
+def move_payment(order: Order, status: str, *, actor: str = "system", why: str) -> None:
+    """Change the payment status along services.states.PAYMENT_MOVES, logging who and why."""
+    if status == order.payment_status and status != states.PaymentStatus.PARTIALLY_REFUNDED:
+        return
+    if status not in states.PAYMENT_MOVES.get(order.payment_status, set()):
+        raise NotAllowed(f"The payment of order {order.number} cannot go from "
+                         f"{order.payment_status} to {status}.")
+    old, order.payment_status = order.payment_status, status
+    log_event(order, "payment", f"Payment {old} \u2192 {status}: {why}", actor)
+
+
 def display_status(order: Order) -> str:
     """The status the customer reads (R-PAY-2: unpaid preorders read 'Incomplete')."""
     if order.status == "placed":

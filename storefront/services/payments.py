@@ -66,11 +66,13 @@ def _record(session: Session, order_id: int, key: str, result: ChargeResult,
                         gateway_ref=result.ref, error=result.error[:300],
                         created_at=clock.now()))
     if result.ok:
-        order.payment_status, order.paid_cents = "paid", order.total_cents
+        orders.move_payment(order, "paid", why="charged")
+        order.paid_cents = order.total_cents
         order.paid_at, order.payment_due_by, order.charge_due_at = clock.now(), None, None
         orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
     else:
-        order.payment_status, order.charge_due_at = "failed", None
+        orders.move_payment(order, "failed", why="the charge failed")
+        order.charge_due_at = None
         if order.payment_due_by is None:
             order.payment_due_by = clock.now() + deadline
             mail.queue(session, order.email, "payment_error",

@@ -144,7 +144,8 @@ def record_charge(session: Session, order: Order, out: settlement.Outcome) -> No
     session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
                         idempotency_key=out.key, status="succeeded",
                         gateway_ref=out.result.ref, created_at=clock.now()))
-    order.payment_status, order.paid_cents, order.paid_at = "paid", order.total_cents, clock.now()
+    orders.move_payment(order, "paid", why="charged at confirmation")
+    order.paid_cents, order.paid_at = order.total_cents, clock.now()
     orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({out.result.ref}).")
 
 
@@ -170,7 +171,7 @@ def undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Or
     session.rollback()
     for order in placed:
         order = session.merge(order)
-        order.payment_status = "failed"
+        orders.move_payment(order, "failed", why="the checkout's payment failed")
         orders.move(order, "failed", actor="system", why="payment declined at checkout")
         coupons.release(session, order)
         for line in order.lines:

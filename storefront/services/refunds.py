@@ -123,7 +123,8 @@ def reopen(session: Session, refund: Refund, why: str) -> None:
     the order says so again and the refund is retried."""
     order = orders.lock(session, refund.order)
     order.refunded_cents -= refund.amount_cents
-    order.payment_status = "partially_refunded" if order.refunded_cents else "paid"
+    orders.move_payment(order, "partially_refunded" if order.refunded_cents else "paid",
+                        why="a refund failed after its confirmation")
     for payment in session.scalars(select(Payment).where(
             Payment.idempotency_key == refund.idempotency_key, Payment.kind == "refund")):
         payment.status, payment.error = FAILED, why[:300]
@@ -138,8 +139,9 @@ def reopen(session: Session, refund: Refund, why: str) -> None:
 def _confirmed(session: Session, refund: Refund, ref: str, base_url: str) -> None:
     order = orders.lock(session, refund.order)
     order.refunded_cents += refund.amount_cents
-    order.payment_status = ("refunded" if order.refunded_cents >= order.paid_cents
-                            else "partially_refunded")
+    orders.move_payment(order, "refunded" if order.refunded_cents >= order.paid_cents
+                        else "partially_refunded", actor=refund.actor,
+                        why=f"{refund.amount_cents} cents refunded")
     session.add(Payment(order_id=order.id, kind="refund", amount_cents=refund.amount_cents,
                         idempotency_key=refund.idempotency_key, status=SUCCEEDED,
                         gateway_ref=ref, created_at=clock.now()))

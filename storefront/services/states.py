@@ -55,13 +55,15 @@ ORDER_MOVES: dict[str, set[str]] = {
     Os.FAILED: set(), Os.CANCELLED: set(), Os.RETURNED: set(), Os.COMPLETED: set(),
 }
 PAYMENT_MOVES: dict[str, set[str]] = {
-    P.INCOMPLETE: {P.CHARGING},
+    P.INCOMPLETE: {P.CHARGING, P.FAILED},  # failed: its checkout's payment failed
     P.PENDING: {P.PAID, P.FAILED},
     P.CHARGING: {P.PAID, P.FAILED, P.INCOMPLETE},  # back to incomplete: a stale claim
-    P.FAILED: {P.CHARGING, P.REFUNDED, P.PARTIALLY_REFUNDED},  # money found after a failure
+    # charging: Update Payment; refunded: money found on an order that failed, given back
+    P.FAILED: {P.CHARGING, P.REFUNDED, P.PARTIALLY_REFUNDED},
     P.PAID: {P.PARTIALLY_REFUNDED, P.REFUNDED},
-    P.PARTIALLY_REFUNDED: {P.PARTIALLY_REFUNDED, P.REFUNDED},
-    P.REFUNDED: set(),
+    # back to paid: the provider reported a confirmed refund failed after all
+    P.PARTIALLY_REFUNDED: {P.PARTIALLY_REFUNDED, P.REFUNDED, P.PAID},
+    P.REFUNDED: {P.PARTIALLY_REFUNDED, P.PAID},
 }
 REFUND_MOVES: dict[str, set[str]] = {
     R.PENDING: {R.SUCCEEDED, R.FAILED},

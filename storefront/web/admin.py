@@ -10,13 +10,22 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db
 from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
-from storefront.services import addresses, catalog, fulfilment, orders, products, refunds
+from storefront.services import (
+    addresses,
+    catalog,
+    fulfilment,
+    orders,
+    products,
+    refunds,
+    states,
+)
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 from storefront.web.common import base_url, form_values, page, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 UPLOAD_LIMIT = 3 * 1024 * 1024  # a 2 MB image and the form; the service checks the image
+PAYMENT_STATUSES = tuple(states.PaymentStatus)
 ACTION_FIELDS = ("shipping_date", "carrier", "tracking_number", "round_trip_shipping", "amount",
                  "reason")
 Page = tuple[str, int]

@@ -55,7 +55,7 @@ def _gate() -> None:
 
 def staff_only() -> None:
     """The back-office blueprints' own hook (behind login_required): customers get a 404."""
-    if not current_user.is_staff:
+    if not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
 
 

@@ -116,8 +116,10 @@ def test_a_declined_paypal_charge_is_paid_by_approving_paypal_again(
     money_adds_up(live_server)
 
 
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 def test_a_card_replaced_before_the_charge_is_the_one_charged(
-        page: Page, staff: Page, live_server: str) -> None:
+        page: Page, no_js_page: Page, staff: Page, live_server: str, js: bool) -> None:
+    page = page if js else no_js_page
     number = place(page, "aurora-knight-figure")
     open_my_order(page, number)
     page.get_by_test_id("update-payment").click()

@@ -101,3 +101,4 @@ def test_a_refund_reported_failed_after_its_confirmation_is_reopened_and_retried
     (order,) = orders_of(session)
     assert (refund.status, order.refunded_cents) == ("failed", 0)
     assert refund in refunds.needing_attention(session)
+

@@ -4,7 +4,7 @@ coupons, refunds, allocation and account restrictions. Each refusal, on the web 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from storefront import create_app
 from storefront.cli import seed_command
@@ -117,11 +117,14 @@ def test_flask_staff_create_prompts_for_the_password_and_needs_a_manager(app, cl
 
 
 def test_seeding_outside_development_and_qa_makes_no_staff_account(app, database_url):
-    production = create_app(settings(database_url, ENV="production",
-                                     SECRET_KEY="x" * 64))
+    production = create_app(settings(database_url, ENV="production", SECRET_KEY="x" * 64,
+                                     BASE_URL="https://shop.example",
+                                     PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_test_x"))
     with production.app_context():
+        db.session.execute(delete(User).where(User.is_staff))
+        db.session.commit()
         result = production.test_cli_runner().invoke(seed_command, ["--reset"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code != 0 and "refuses" in result.output, result.output
     db.session.remove()
     assert db.session.scalars(select(User).where(User.is_staff)).all() == []
     with app.app_context():
@@ -167,6 +170,8 @@ MANAGER_COMMANDS = [
     ["audit"],
     ["set-role", "clerk@example.com", "manager"],
     ["create", "new@example.com", "--password", "Long-Enough-Pass1"],
+    ["cancel-order", "SF-AAAA-BBBB", "the maker cancelled it"],
+    ["refund", "SF-AAAA-BBBB", "1.00", "goodwill"],
 ]
 
 

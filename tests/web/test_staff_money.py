@@ -152,7 +152,7 @@ def test_customers_cannot_reach_the_staff_money_actions(client, session):
 def test_the_staff_cancel_and_refund_commands(app, session):
     paid = place(session, {"pocket-cat-keychain": 1})
     unpaid = place(session, {"aurora-knight-figure": 1})
-    runner = app.test_cli_runner()
+    runner = app.test_cli_runner(env={"STOREFRONT_STAFF_EMAIL": "staff@example.com"})
     refunded = runner.invoke(staff, ["refund", paid, "10.00", "goodwill"])
     assert refunded.exit_code == 0 and "$10.00" in refunded.output, refunded.output
     too_much = runner.invoke(staff, ["refund", paid, "20.01", "goodwill"])

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from storefront import jobs
 from storefront.extensions import db
 from storefront.models import Order, TestGatewayCharge
-from storefront.payments import faults
+from storefront.payments import GatewayDeclined, SavedMethod, faults
+from storefront.payments.testgateway import TestGateway
 from tests.builders import VISA, hidden, login
 from tests.money import assert_money_adds_up
 from tests.web.test_aftercare import finalize, order_of, place, show
@@ -113,3 +114,43 @@ def test_an_approval_made_for_another_order_is_refused(client, session):
     with client.application.app_context():
         assert db.session.get(Order, order_of(session, first).id).payment_status == \
             "incomplete"
+
+
+class HostedCards(TestGateway):
+    """A provider that collects cards on its own hosted page, as Stripe does."""
+    __test__ = False
+    collects_cards = False
+    started: list[str] = []
+
+    def start_setup(self, method, *, reference, return_url, cancel_url):
+        HostedCards.started.append(reference)
+        return f"https://checkout.provider.test/setup?ref={reference}"
+
+    def finish_setup(self, method, token, reference=""):
+        if token != f"approved-{reference}":
+            raise GatewayDeclined("This approval belongs to another payment.")
+        return SavedMethod(token="tok_test_ok_1111_hosted", brand="Visa", last4="1111",
+                           exp_month=1, exp_year=2040)
+
+
+def test_on_a_hosted_card_provider_update_payment_goes_to_its_page_R_PAY_4(app, client,
+                                                                            session):
+    """Issue 11 (4): on Stripe a card order's Update Payment is the provider's hosted page,
+    never "the payment service did not answer"."""
+    number = place(session, {"aurora-knight-figure": 1})
+    hosted = HostedCards(session.session_factory)
+    saved, app.extensions["gateway"] = app.extensions["gateway"], hosted
+    try:
+        login(client)
+        page = show(client, number)
+        assert f'action="/account/orders/{number}/payment/provider"' in page
+        sent = client.post(f"/account/orders/{number}/payment/provider")
+        assert sent.status_code == 303
+        assert sent.location.startswith("https://checkout.provider.test/setup")
+        reference = HostedCards.started[-1]
+        back = client.get(f"/account/orders/{number}/payment/approved"
+                          f"?token=approved-{reference}")
+        assert back.status_code == 303
+        assert order_of(session, number).payment_method.last4 == "1111"
+    finally:
+        app.extensions["gateway"] = saved
