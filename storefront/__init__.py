@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Redis down: each process counts in its own memory until Redis answers again,
         # rather than failing the login (see README, Running in production).
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1},
         RATELIMIT_HEADERS_ENABLED=False, COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIN_SIZE=500, TEMPLATES_AUTO_RELOAD=not production,
         FLASK_STATIC_DIGEST_COMPRESSION=["gzip", "brotli"],

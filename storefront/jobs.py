@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
+from redis import ConnectionPool
 
 from storefront.extensions import db, huey
 from storefront.services import mail, outbox, payments, recovery, refunds, reminders
@@ -24,7 +25,10 @@ def init_app(app: Flask) -> None:
     cfg = app.config
     if cfg["REDIS_URL"]:
         huey.storage_class = RedisHuey.storage_class
-        huey.storage_kwargs = {"url": cfg["REDIS_URL"]}
+        # Short timeouts: an unreachable Redis fails a request's enqueue in a second (the
+        # rows keep the work) instead of hanging it; reads block for 1 s at most.
+        huey.storage_kwargs = {"connection_pool": ConnectionPool.from_url(
+            cfg["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)}
     else:
         huey.storage_class = SqliteHuey.storage_class
         huey.storage_kwargs = {"filename": cfg["HUEY_SQLITE_PATH"]}

@@ -12,9 +12,12 @@ forgotten with the rows that made them due. The rows themselves (the `emails` ta
 order's `charge_due_at`) are the truth: periodic jobs pick up anything a runner missed, so
 a job that fails to start is late, never lost.
 
-Confirm Order, for example: web/checkout.confirm -> placing.place -> mail.queue(...,
+Confirm Order, for example: web/checkout.confirm -> placing.confirm -> mail.queue(...,
 "order_confirmation") -> after_commit(session, DELIVER_MAIL) -> session.commit() ->
-jobs.start(DELIVER_MAIL) -> jobs.deliver_outbox -> mail.deliver_due."""
+jobs.start(DELIVER_MAIL) -> jobs.deliver_outbox -> mail.deliver_due.
+
+New due work: a name here, its Huey task in `jobs.TASKS`, and `after_commit` where the
+service makes it due."""
 from __future__ import annotations
 
 import logging
