@@ -92,6 +92,12 @@ def _coerce(raw: str, default: Any) -> Any:
     return raw
 
 
+# QA mode's own defaults where the environment says nothing: a QA team's scripts sign in
+# from one address far more often than a person would (the throttles stay on, looser).
+QA_DEFAULTS: dict[str, Any] = {"LOGIN_RATE_LIMIT": "600 per minute",
+                               "ACCOUNT_LOGIN_RATE_LIMIT": "60 per minute"}
+
+
 def load(overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | None = None
          ) -> dict[str, Any]:
     """Defaults, then the prefixed environment, then overrides."""
@@ -101,6 +107,10 @@ def load(overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | N
         if PREFIX + key in env:
             settings[key] = _coerce(env[PREFIX + key], default)
     settings.update(overrides or {})
+    if settings["QA_MODE"]:  # QA scripts sign in many times a minute from one address
+        for key, value in QA_DEFAULTS.items():
+            if PREFIX + key not in env and key not in (overrides or {}):
+                settings[key] = value
     if not settings["BASE_URL"] and settings["ENV"] != "production":
         settings["BASE_URL"] = DEV_BASE_URL
     settings["BASE_URL"] = str(settings["BASE_URL"]).rstrip("/")

@@ -21,3 +21,12 @@ def test_production_starts_with_a_real_provider_and_development_keeps_the_test_o
     config.check(production(PAYMENT_GATEWAY="stripe", STRIPE_SECRET_KEY="sk_live_x"))
     config.check(config.load({}, environ={}))
     assert config.load({}, environ={})["PAYMENT_GATEWAY"] == "test"
+
+
+def test_qa_mode_loosens_the_sign_in_throttles_unless_the_environment_names_them():
+    qa = config.load({"QA_MODE": True}, environ={})
+    assert qa["LOGIN_RATE_LIMIT"] == "600 per minute"
+    named = config.load({"QA_MODE": True},
+                        environ={"STOREFRONT_LOGIN_RATE_LIMIT": "3 per minute"})
+    assert named["LOGIN_RATE_LIMIT"] == "3 per minute"
+    assert config.load({}, environ={})["LOGIN_RATE_LIMIT"].startswith("10 per minute")
