@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import Product, ProductImage
-from storefront.services import accounts, clock, fulfilment, images
+from storefront.services import accounts, clock, facts, fulfilment, images
 from storefront.services.errors import InvalidInput
 from storefront.services.money import parse_usd
 
 FIELDS = ("name", "slug", "kind", "price", "description", "release_date", "preorder_ends",
-          "stock", "per_order_limit", "per_customer_limit", "cancellable", "restricted_regions")
+          "stock", "per_order_limit", "per_customer_limit", "cancellable", "restricted_regions",
+          *facts.FACT_FIELDS)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REGION_RE = re.compile(r"^[A-Z]{2}$")
 MAX_PRICE_CENTS = 100_000_000  # 1,000,000.00 USD: far above any figure, far below int32
@@ -38,7 +39,7 @@ def form_of(product: Product) -> dict[str, str]:
             "stock": _text(product.stock), "per_order_limit": _text(product.per_order_limit),
             "per_customer_limit": _text(product.per_customer_limit),
             "cancellable": "on" if product.cancellable else "",
-            "restricted_regions": product.restricted_regions}
+            "restricted_regions": product.restricted_regions, **facts.form_of(product)}
 
 
 def _text(value: int | None) -> str:
@@ -60,8 +61,9 @@ def save_product(session: Session, product: Product | None, form: dict[str, str]
         values.pop("slug", None)
     for key, value in values.items():
         setattr(product, key, value)
+    session.flush()
+    facts.set_facts(session, product, form)
     if picture:
-        session.flush()
         _store_image(session, product, picture)
     session.commit()
     return product

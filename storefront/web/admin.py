@@ -177,7 +177,7 @@ def products_page() -> str:
 
 def _product_or_404(slug: str) -> Product:
     try:
-        return catalog.get_product(db.session, slug[:120])
+        return catalog.get_product(db.session, slug[:120], with_facts=True)
     except NotFound:
         abort(404)
 
