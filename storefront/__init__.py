@@ -124,10 +124,11 @@ def _register_blueprints(app: Flask) -> None:
         shop,
         social,
         testpay,
+        watch,
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
-                   social, password, addresses, health):
+                   social, password, addresses, health, watch):
         app.register_blueprint(module.bp)
     if app.config["PAYMENT_GATEWAY"] == "test":
         app.register_blueprint(testpay.bp)

@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from storefront.extensions import db, huey
-from storefront.models import Email, Order
-from storefront.services import mail, payments, recovery
+from storefront.models import Email, Order, WatchEvent
+from storefront.services import mail, payments, recovery, watching
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -100,19 +100,39 @@ def recover_half_done() -> dict[str, int]:
     return recover_now()
 
 
+def watchers_now() -> dict[str, int]:
+    """Note windows closing within 48 hours; email the watchers of due events (issue 15)."""
+    with db.registry.session_factory() as session:
+        watching.note_closing_windows(session)
+        return watching.fan_out_due(session, _state["base_url"])
+
+
+@huey.task()
+def tell_watchers() -> dict[str, int]:
+    return watchers_now()
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def tell_watchers_periodically() -> dict[str, int]:
+    return watchers_now()
+
+
 def run_due() -> dict[str, Any]:
     """Everything due at the app's clock, run now (QA's /_qa/run-due-jobs, cron, tests)."""
     recovered = recover_now()
     charged = charge_now()
     cancelled = cancel_overdue_now()
+    watchers = watchers_now()
     return {"recovered": recovered, "charges": charged, "cancelled_unpaid": cancelled,
-            "emails": deliver_now()}
+            "watchers": watchers, "emails": deliver_now()}
 
 
 @event.listens_for(Session, "after_flush")
 def _note_work(session: Session, _ctx: Any) -> None:
     if any(isinstance(obj, Email) for obj in session.new):
         session.info["mail_queued"] = True
+    if any(isinstance(obj, WatchEvent) for obj in session.new):
+        session.info["watchers_due"] = True
     if any(isinstance(obj, Order) and obj.charge_due_at is not None
            and obj.payment_status == "incomplete" for obj in session.dirty):
         session.info["charge_due"] = True
@@ -123,7 +143,8 @@ def _work_after_commit(session: Session) -> None:
     """Start what the commit made due; periodic jobs retry whatever fails here."""
     if "transport" not in _state:
         return
-    for flag, task in (("charge_due", charge_soon), ("mail_queued", deliver_outbox)):
+    for flag, task in (("charge_due", charge_soon), ("watchers_due", tell_watchers),
+                       ("mail_queued", deliver_outbox)):
         if session.info.pop(flag, False):
             try:
                 task()
@@ -135,3 +156,4 @@ def _work_after_commit(session: Session) -> None:
 def _forget_work(session: Session) -> None:
     session.info.pop("mail_queued", None)
     session.info.pop("charge_due", None)
+    session.info.pop("watchers_due", None)

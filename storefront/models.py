@@ -377,6 +377,8 @@ class Email(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    # One-click unsubscribe address (RFC 8058 List-Unsubscribe), for watch-list emails
+    list_unsubscribe: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Coupon(Base):

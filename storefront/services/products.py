@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import Product, ProductImage
-from storefront.services import accounts, clock, facts, fulfilment, images
+from storefront.services import accounts, clock, facts, fulfilment, images, watching
 from storefront.services.errors import InvalidInput
 from storefront.services.money import parse_usd
 
@@ -54,6 +54,7 @@ def save_product(session: Session, product: Product | None, form: dict[str, str]
     picture = _check_image(image, errors) if image else None
     if errors:
         raise InvalidInput(errors)
+    was = watching.before_change(product)
     if product is None:
         product = Product(slug=values.pop("slug"), created_at=clock.now())
         session.add(product)
@@ -65,6 +66,8 @@ def save_product(session: Session, product: Product | None, form: dict[str, str]
     facts.set_facts(session, product, form)
     if picture:
         _store_image(session, product, picture)
+    if was:
+        watching.note_change(session, product, was)
     session.commit()
     return product
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db
 from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
-from storefront.services import addresses, catalog, fulfilment, orders, products
+from storefront.services import addresses, catalog, fulfilment, orders, products, watching
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
 from storefront.web.common import form_values, page, see_other
@@ -172,7 +172,8 @@ def products_page() -> str:
     """Every product, searchable by name or slug and filtered by kind."""
     query, kind = request.args.get("q", "")[:100], request.args.get("kind", "")
     return page("admin/products.html", query=query, kind=kind,
-                products=catalog.list_products(db.session, query=query, kind=kind))
+                products=catalog.list_products(db.session, query=query, kind=kind),
+                watchers=watching.watcher_counts(db.session))
 
 
 def _product_or_404(slug: str) -> Product:

@@ -104,6 +104,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_watch_notices')),
     sa.UniqueConstraint('event_id', 'user_id', name=op.f('uq_watch_notices_event_id'))
     )
+    with op.batch_alter_table('emails', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('list_unsubscribe', sa.String(length=300), nullable=False, server_default=''))
+
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.add_column(sa.Column('position', sa.Integer(), nullable=False, server_default='0'))
         batch_op.create_index(batch_op.f('ix_product_images_digest'), ['digest'], unique=False)
@@ -195,6 +198,9 @@ def downgrade() -> None:
         batch_op.drop_column('scale_id')
         batch_op.drop_column('maker_id')
         batch_op.drop_column('series_id')
+
+    with op.batch_alter_table('emails', schema=None) as batch_op:
+        batch_op.drop_column('list_unsubscribe')
 
     with op.batch_alter_table('product_images', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_images_digest'))
