@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         cart,
         checkout,
+        gallery,
         health,
         media,
         pages,
@@ -128,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons, media,
-                   social, password, addresses, health, watch):
+                   social, password, addresses, health, watch, gallery):
         app.register_blueprint(module.bp)
     if app.config["PAYMENT_GATEWAY"] == "test":
         app.register_blueprint(testpay.bp)

@@ -51,7 +51,7 @@ def save_product(session: Session, product: Product | None, form: dict[str, str]
     """Create (product None) or edit a product; every bad field is reported at once."""
     errors: dict[str, str] = {}
     values = _clean(session, product, form, errors)
-    picture = _check_image(image, errors) if image else None
+    picture = check_image(image, errors) if image else None
     if errors:
         raise InvalidInput(errors)
     was = watching.before_change(product)
@@ -179,7 +179,7 @@ def _check_kind(session: Session, product: Product | None, values: dict,
                                   "which emails those customers.")
 
 
-def _check_image(image: tuple[bytes, str], errors: dict[str, str]) -> tuple | None:
+def check_image(image: tuple[bytes, str], errors: dict[str, str]) -> tuple | None:
     """(bytes, content type, extension, width, height) of a PNG, JPEG or WebP up to 2 MB."""
     data = image[0]
     if len(data) > MAX_IMAGE_BYTES:

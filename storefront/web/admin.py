@@ -14,6 +14,7 @@ from storefront.payments import setup as gateways
 from storefront.services import addresses, catalog, fulfilment, orders, products, watching
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
+from storefront.web import gallery
 from storefront.web.common import form_values, page, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -187,7 +188,8 @@ def _product_page(item: Product | None, values: dict, errors: dict | None = None
                   status: int = 200) -> Page:
     waiting = fulfilment.open_orders_of(db.session, item) if item else []
     return page("admin/product.html", product=item, values=values, errors=errors or {},
-                open_orders=len(waiting)), status
+                open_orders=len(waiting),
+                gallery=gallery.images_of(item) if item else []), status
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask_login import current_user
 from storefront.extensions import db
 from storefront.services import browse, catalog, watching
 from storefront.services.errors import NotFound
+from storefront.web import gallery
 from storefront.web.common import page, signed_in
 from storefront.web.pagecache import for_visitors
 
@@ -37,4 +38,5 @@ def product(slug: str) -> str:
     region = current_user.region if signed_in() else None
     following = signed_in() and watching.is_watching(db.session, current_user.id, item.id)
     return page("shop/product.html", product=item, state=catalog.availability(item, region),
-                limit=catalog.per_order_limit(item), watching=following)
+                limit=catalog.per_order_limit(item), watching=following,
+                gallery=gallery.images_of(item))

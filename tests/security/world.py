@@ -50,7 +50,7 @@ class World:
         """A real value for every URL variable a state-changing route may have."""
         return {"number": self.orders["open_preorder"], "address_id": self.us_address_id,
                 "user_id": self.us_id, "product_id": self.keychain_id, "code": self.coupon,
-                "slug": self.slug, "token": self.reset_token}
+                "slug": self.slug, "token": self.reset_token, "position": 0}
 
 
 def _order_of(session, number: str) -> Order:
