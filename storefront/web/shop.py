@@ -5,7 +5,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from storefront.extensions import db
-from storefront.services import browse, catalog, watching
+from storefront.services import browse, calendar, catalog, watching
 from storefront.services.errors import NotFound
 from storefront.web import gallery
 from storefront.web.common import page, signed_in
@@ -40,3 +40,10 @@ def product(slug: str) -> str:
     return page("shop/product.html", product=item, state=catalog.availability(item, region),
                 limit=catalog.per_order_limit(item), watching=following,
                 gallery=gallery.images_of(item))
+
+
+@bp.get("/releases")
+@for_visitors
+def releases() -> str:
+    """This month's and the coming months' releases with confirmed shipping dates."""
+    return page("shop/releases.html", months=calendar.months_ahead(db.session))
