@@ -139,7 +139,8 @@ def many_products(session: Session, count: int, prefix: str = "bulk", start: int
             release_date=today + timedelta(days=30 + i % 200) if preorder else None,
             series_id=series[i % 5], maker_id=makers[i % 3], image=image, description="",
             restricted_regions="FR" if i % 7 == 0 else "", cancellable=True,
-            search_text=f"{SERIES[i % 5]} Hero {i % 20} {MAKERS[i % 3]}", gallery=""))
+            search_text=f"{SERIES[i % 5]} Hero {i % 20} {MAKERS[i % 3]}",
+            gallery=image if image.startswith("media:") else ""))
     session.execute(insert(Product), rows)
     ids = dict(session.execute(select(Product.slug, Product.id)
                                .where(Product.slug.like(f"{prefix}-%"))).all())

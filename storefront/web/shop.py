@@ -7,7 +7,7 @@ from flask_login import current_user
 from storefront.extensions import db
 from storefront.services import browse, calendar, catalog, watching
 from storefront.services.errors import NotFound
-from storefront.web import gallery
+from storefront.web import counts, gallery
 from storefront.web.common import page, signed_in
 from storefront.web.pagecache import for_visitors
 
@@ -22,7 +22,7 @@ def index() -> str:
     region = current_user.region if signed_in() else None
     listing = browse.browse(db.session, filters, region)
     return page("shop/index.html", f=filters, listing=listing, products=listing.products,
-                facets=browse.facets(db.session, filters, region),
+                facets=counts.facets(filters, region),
                 previous_args=browse.previous_args(filters, listing) if
                 listing.previous_before else None, without=browse.without)
 

@@ -112,3 +112,25 @@ def test_every_catalogue_page_keeps_its_budgets_at_2000_products(client, big_cat
             with counted() as statements:
                 assert client.get(nxt).status_code == 200
             assert len(statements) <= MAX_QUERIES, nxt
+
+
+def test_counts_are_kept_a_few_seconds_per_process_outside_tests_and_qa(database_url, app,
+                                                                        session):
+    """Pages of the same filters share their counts (the products themselves are always
+    read afresh), so a catalogue page at any size mostly runs one statement."""
+    from storefront import create_app
+    from tests.conftest import settings
+
+    kept = create_app(settings(database_url, TESTING=False, CATALOGUE_COUNTS_SECONDS=30))
+    client = kept.test_client()
+    with counted() as first:
+        client.get("/?series=aurora-saga")
+    many_products(session, 30)
+    with counted() as again:
+        page = client.get("/?series=aurora-saga&sort=price")
+    assert len(again) == len(first) - 1
+    assert "Aurora Saga (4)" in page.get_data(as_text=True)  # counted before the 30 came
+    assert len(cards(page)) == 10  # but the products are today's
+    qa = create_app(settings(database_url, TESTING=False, QA_MODE=True))
+    assert "Aurora Saga (10)" in qa.test_client().get("/?series=aurora-saga").get_data(
+        as_text=True)
