@@ -37,8 +37,8 @@ SORTS = ("newest", "release", "price", "price-desc")
 KINDS = ("preorder", "instock")
 FACET_LIMIT = 30  # values offered per select; the chosen one always shows
 MAX_WORDS = 8
-PG_VECTOR = ("(setweight(to_tsvector('simple'::regconfig, products.name), 'A') || "
-             "setweight(to_tsvector('simple'::regconfig, products.search_text), 'B'))")
+# PostgreSQL's stored tsvector of name (A) and search_text (B), GIN-indexed (migration 0009)
+PG_VECTOR = "products.search_vector"
 FAR_DAY = date(9999, 12, 31)  # in-stock products (no release date) come last by release
 
 
@@ -166,7 +166,7 @@ def _hits(session: Session, query: str) -> Any:
     terms = words(query)
     if session.get_bind().dialect.name == "postgresql":
         config: Any = literal_column("'simple'::regconfig")
-        vector: Any = literal_column(PG_VECTOR)  # the GIN index's own expression (migration 0009)
+        vector: Any = literal_column(PG_VECTOR)
         wanted = func.to_tsquery(config, " & ".join(f"{w}:*" for w in terms))
         return (select(Product.id.label("id"),
                        (-func.ts_rank_cd(vector, wanted)).label("rank"))

@@ -136,8 +136,8 @@ def upgrade() -> None:
 
 # The full-text index lives outside the models (tests/unit/test_migrations.py skips it)
 # and covers products.name and products.search_text (series, characters, maker): SQLite
-# keeps an FTS5 table in step by triggers; PostgreSQL a GIN index over a weighted tsvector
-# (the same expression as services/browse.py).
+# keeps an FTS5 table in step by triggers; PostgreSQL a stored generated tsvector column
+# (name weighted A, the rest B) with a GIN index (services/browse.py reads it).
 FTS_TRIGGERS = (
     "CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN "
     "INSERT INTO products_fts(rowid, name, search_text) "
@@ -151,8 +151,8 @@ FTS_TRIGGERS = (
     "INSERT INTO products_fts(rowid, name, search_text) "
     "VALUES (new.id, new.name, new.search_text); END",
 )
-PG_VECTOR = ("(setweight(to_tsvector('simple'::regconfig, name), 'A') || "
-             "setweight(to_tsvector('simple'::regconfig, search_text), 'B'))")
+PG_VECTOR = ("setweight(to_tsvector('simple'::regconfig, name), 'A') || "
+             "setweight(to_tsvector('simple'::regconfig, search_text), 'B')")
 
 
 def _search_index_up() -> None:
@@ -164,8 +164,10 @@ def _search_index_up() -> None:
         for trigger in FTS_TRIGGERS:
             op.execute(trigger)
         op.execute("INSERT INTO products_fts(products_fts) VALUES ('rebuild')")
-    elif dialect == "postgresql":
-        op.execute(f"CREATE INDEX ix_products_search ON products USING gin ({PG_VECTOR})")
+    elif dialect == "postgresql":  # stored, so ranking reads it instead of recomputing it
+        op.execute(f"ALTER TABLE products ADD COLUMN search_vector tsvector "
+                   f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED")
+        op.execute("CREATE INDEX ix_products_search ON products USING gin (search_vector)")
 
 
 def _search_index_down() -> None:
@@ -176,6 +178,7 @@ def _search_index_down() -> None:
         op.execute("DROP TABLE IF EXISTS products_fts")
     elif dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_products_search")
+        op.execute("ALTER TABLE products DROP COLUMN IF EXISTS search_vector")
 
 
 def downgrade() -> None:
