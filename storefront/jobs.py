@@ -104,6 +104,7 @@ def watchers_now() -> dict[str, int]:
     """Note windows closing within 48 hours; email the watchers of due events (issue 15)."""
     with db.registry.session_factory() as session:
         watching.note_closing_windows(session)
+        watching.note_stock_returns(session)
         return watching.fan_out_due(session, _state["base_url"])
 
 

@@ -499,7 +499,8 @@ class WatchEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(30))  # back_in_stock|preorder_open|preorders_closing
+    # back_in_stock | preorder_open | preorders_closing, or sold_out (a mark, never emailed)
+    kind: Mapped[str] = mapped_column(String(30))
     key: Mapped[str] = mapped_column(String(60))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reached_watch_id: Mapped[int] = mapped_column(Integer, default=0)

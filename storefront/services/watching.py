@@ -97,20 +97,46 @@ def upcoming_releases(session: Session, user_id: int) -> list[Upcoming]:
 
 def record(session: Session, product: Product, kind: str, key: str,
            due_at: datetime | None = None) -> None:
-    """Note an event for the fan-out job, once per key; the caller commits."""
+    """Note an event for the fan-out job, once per key; the caller commits. A `sold_out`
+    event is only a marker (see note_stock_returns): nobody is emailed about it."""
     exists = session.scalar(select(WatchEvent.id).where(
         WatchEvent.product_id == product.id, WatchEvent.kind == kind, WatchEvent.key == key))
     if exists is None:
         now = clock.now()
         session.add(WatchEvent(product_id=product.id, kind=kind, key=key[:60],
-                               due_at=due_at or now, created_at=now))
+                               due_at=due_at or now, created_at=now,
+                               done_at=now if kind == "sold_out" else None))
+
+
+def note_stock_returns(session: Session) -> int:
+    """Stock comes back not only from staff: a cancelled or failed order returns its units.
+    Each run marks watched in-stock products it sees sold out, and announces "back in
+    stock" for those it sees with stock again since their mark."""
+    last = (select(WatchEvent.product_id, func.max(WatchEvent.id).label("id"))
+            .where(WatchEvent.kind.in_(("sold_out", "back_in_stock")))
+            .group_by(WatchEvent.product_id).subquery())
+    rows = session.execute(
+        select(Product, WatchEvent.kind)
+        .outerjoin(last, last.c.product_id == Product.id)
+        .outerjoin(WatchEvent, WatchEvent.id == last.c.id)
+        .where(Product.kind == "instock",
+               Product.id.in_(select(Watch.product_id).distinct()))).all()
+    now, found = clock.now(), 0
+    for product, last_kind in rows:
+        if (product.stock or 0) <= 0 and last_kind != "sold_out":
+            record(session, product, "sold_out", f"seen {now.isoformat()}")
+        elif (product.stock or 0) > 0 and last_kind == "sold_out":
+            record(session, product, "back_in_stock", f"returned {now.isoformat()}")
+            found += 1
+    session.commit()
+    return found
 
 
 def note_change(session: Session, product: Product, was: dict[str, object]) -> None:
     """What a staff edit means to watchers: `was` is the product before (stock, kind,
     window open); called before the commit of the edit."""
     now = clock.now()
-    stock_before = was.get("stock")
+    stock_before = was.get("stock")  # staff restocks are told at once, not at the next run
     sold_out_before = not isinstance(stock_before, int) or stock_before <= 0
     if product.kind == "instock" and (product.stock or 0) > 0 \
             and was.get("kind") == "instock" and sold_out_before:

@@ -161,3 +161,25 @@ def test_my_upcoming_releases_list_my_open_preorders_with_todays_dates(session):
     coming = watching.upcoming_releases(session, person.id)
     assert [u.slug for u in coming] == ["aurora-knight-figure"]
     assert coming[0].release_date == product(session, "aurora-knight-figure").release_date
+
+
+def test_units_given_back_by_an_order_bring_a_sold_out_product_back_to_its_watchers(session):
+    """Not only staff restock: a cancelled or failed order returns its units with an atomic
+    UPDATE; the due job saw the product sold out, sees it in stock again, and tells."""
+    from sqlalchemy import update
+
+    from storefront.models import Product
+
+    watch(session, "qa.fr@example.com", "last-one-artbook")
+    session.execute(update(Product).where(Product.slug == "last-one-artbook")
+                    .values(stock=0))  # the last copy sold
+    session.commit()
+    jobs.run_due()
+    jobs.run_due()
+    assert mails(session, "back_in_stock") == []
+    session.execute(update(Product).where(Product.slug == "last-one-artbook")
+                    .values(stock=Product.stock + 1))  # its order cancelled
+    session.commit()
+    jobs.run_due()
+    jobs.run_due()
+    assert [e.to for e in mails(session, "back_in_stock")] == ["qa.fr@example.com"]
