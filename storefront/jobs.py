@@ -118,6 +118,21 @@ def tell_watchers_periodically() -> dict[str, int]:
     return watchers_now()
 
 
+def analyze_now() -> None:
+    """Fresh planner statistics on SQLite (PostgreSQL's autovacuum keeps its own): with them
+    a filtered catalogue page walks its sort's index instead of sorting thousands of rows
+    (issue 15). About 0.1 s at 20,000 products."""
+    engine = db.engine
+    if engine is not None and engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+@huey.periodic_task(crontab(minute="23"))
+def analyze_hourly() -> None:
+    analyze_now()
+
+
 def run_due() -> dict[str, Any]:
     """Everything due at the app's clock, run now (QA's /_qa/run-due-jobs, cron, tests)."""
     recovered = recover_now()

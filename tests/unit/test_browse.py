@@ -161,3 +161,28 @@ def test_a_cursor_from_a_release_date_keeps_paging_past_in_stock_products(sessio
     assert product(session, seen[0]).release_date <= product(session, dated[-1]).release_date
     assert timedelta(0) <= product(session, dated[-1]).release_date - \
         product(session, seen[0]).release_date
+
+
+def test_the_hourly_statistics_let_sqlite_walk_the_sort_index_for_a_filtered_page(session):
+    """Without statistics SQLite sorts every product of the series; with them (the hourly
+    job) it walks the price index and stops after a page."""
+    from sqlalchemy import text
+
+    from storefront import jobs
+    from storefront.models import Product
+
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL's autovacuum keeps its statistics
+    from storefront.extensions import db
+
+    many_products(session, 3000)
+    session.commit()
+    jobs.analyze_now()
+    session.close()
+    db.engine.dispose()  # connections read the statistics when they open (db.py recycles)
+    filters = Filters(series="star-harbor", kind="instock", sort="price")
+    stmt = (browse.select(Product).where(*browse._conditions(session, filters, None))
+            .order_by(Product.price_cents, Product.id).limit(25))
+    sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan = " ".join(str(row) for row in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "ix_products_price_cents_id" in plan and "TEMP B-TREE" not in plan, plan
