@@ -62,8 +62,10 @@ def test_a_long_list_pages_forward_and_back_without_repeats(
     expect(page).to_have_url(re.compile(r"after="))
     expect(page.get_by_test_id("product-card").first).not_to_have_attribute(
         "data-slug", first[0])
+    expect(page.get_by_test_id("product-card")).to_have_count(24)
     second = card_slugs(page)
     page.get_by_test_id("next-page").click()
+    expect(page.get_by_test_id("product-card")).to_have_count(8)  # the whole last page
     expect(page.get_by_test_id("next-page")).to_have_count(0)
     third = card_slugs(page)
     assert len(first + second + third) == len(set(first + second + third)) == 56
