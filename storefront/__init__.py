@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         cart,
         checkout,
+        gallery,
         health,
         media,
         pages,
@@ -145,11 +146,11 @@ def _register_blueprints(app: Flask) -> None:
         staffauth,
         stripe_webhook,
         testpay,
+        watch,
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons,
-                   admin_refunds, media,
-                   social, password, addresses, health):
+                   admin_refunds, media, social, password, addresses, health, watch, gallery):
         app.register_blueprint(module.bp)
     # The back office (issue 14).
     for module in (admin_reports, admin_orders_search, admin_backoffice):

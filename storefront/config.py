@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds each process keeps the catalogue and product pages first visits see (no
     # session yet); 0 turns the cache off. Never used in QA mode. See web/pagecache.py.
     "PAGE_CACHE_SECONDS": 2,
+    # Seconds each process keeps the catalogue's counts per filter value (issue 15); 0: off
+    "CATALOGUE_COUNTS_SECONDS": 30,
     # Google and Facebook sign-in (R-ACC-2): a provider shows only when its client id is set,
     # or, in QA mode without real credentials, through the local test providers.
     "GOOGLE_CLIENT_ID": "",

@@ -18,6 +18,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        # Recycled hourly: a connection reads the planner statistics (jobs.analyze_hourly)
+        # when it opens.
+        kwargs.setdefault("pool_recycle", 3600)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _serialise_sqlite_writes(engine)
         return engine

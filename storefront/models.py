@@ -102,6 +102,11 @@ ADDRESS_FIELDS = ("full_name", "line1", "line2", "city", "state", "postal_code",
 
 class Product(Base):
     __tablename__ = "products"
+    __table_args__ = (  # keyset paging of the catalogue's sorts (issue 15)
+        Index("ix_products_created_at_id", "created_at", "id"),
+        Index("ix_products_price_cents_id", "price_cents", "id"),
+        Index("ix_products_release_date_id", "release_date", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -120,6 +125,22 @@ class Product(Base):
     restricted_regions: Mapped[str] = mapped_column(String(200), default="")
     image: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Collectors' catalogue (issue 15): facts, the searched text, the gallery.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
+    maker_id: Mapped[int | None] = mapped_column(ForeignKey("makers.id"), index=True)
+    scale_id: Mapped[int | None] = mapped_column(ForeignKey("scales.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    # Series, characters and maker as words: searched with the name (migration 0009)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Every gallery image's thumbnails, "media:..." entries joined by "|", first = `image`
+    gallery: Mapped[str] = mapped_column(Text, default="")
+
+    series: Mapped[Series | None] = relationship()
+    maker: Mapped[Maker | None] = relationship()
+    scale: Mapped[Scale | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+    characters: Mapped[list[Character]] = relationship(secondary="product_characters",
+                                                       order_by="Character.name")
 
     @property
     def is_preorder(self) -> bool:
@@ -286,7 +307,8 @@ class ProductImage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True)
-    digest: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # gallery order (issue 15)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(40))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
@@ -360,6 +382,8 @@ class Email(Base):
     # The order the email is about (back office: the order's email list).
     order_id: Mapped[int | None] = mapped_column(
         ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    # One-click unsubscribe address (RFC 8058 List-Unsubscribe), for watch-list emails
+    list_unsubscribe: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Coupon(Base):
@@ -518,3 +542,88 @@ Index("ix_audit_entries_entity", AuditEntry.entity, AuditEntry.entity_key)
 Index("ix_orders_shipping_date", Order.shipping_date)
 Index("ix_report_lines_report", ReportLine.product_id, ReportLine.state, ReportLine.country,
       ReportLine.week, ReportLine.quantity)
+
+
+# --- Collectors' catalogue (issue 15): facets, watch lists ------------------------------
+
+class _Facet:
+    """A named thing products are browsed by; the slug is what catalogue URLs carry."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Series(_Facet, Base):
+    __tablename__ = "series"
+
+
+class Maker(_Facet, Base):
+    __tablename__ = "makers"
+
+
+class Character(_Facet, Base):
+    __tablename__ = "characters"
+
+
+class Scale(_Facet, Base):
+    __tablename__ = "scales"
+
+
+class Category(_Facet, Base):
+    __tablename__ = "categories"
+
+
+class ProductCharacter(Base):
+    __tablename__ = "product_characters"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    character_id: Mapped[int] = mapped_column(ForeignKey("characters.id", ondelete="CASCADE"),
+                                              primary_key=True, index=True)
+
+
+class Watch(Base):
+    """A customer follows a product: emailed when it comes back or its preorders open/close."""
+    __tablename__ = "watches"
+    __table_args__ = (UniqueConstraint("user_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    # Secret of the one-click unsubscribe link (RFC 8058), no sign-in needed.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    product: Mapped[Product] = relationship()
+
+
+class WatchEvent(Base):
+    """Something watchers hear about once: back in stock, preorders open, closing soon.
+    `key` names the occurrence, so the same event is never recorded twice; a due job fans
+    it out to watchers in batches, remembering the last watch id it reached."""
+    __tablename__ = "watch_events"
+    __table_args__ = (UniqueConstraint("product_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    # back_in_stock | preorder_open | preorders_closing, or sold_out (a mark, never emailed)
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(60))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reached_watch_id: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    product: Mapped[Product] = relationship()
+
+
+class WatchNotice(Base):
+    """One watcher told about one event: the unique pair makes a second email impossible."""
+    __tablename__ = "watch_notices"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("watch_events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storefront.models import Product
 from storefront.services import clock
@@ -61,9 +61,15 @@ def _month_start(month: str) -> date | None:
         return None
 
 
-def get_product(session: Session, slug: str) -> Product:
-    """The product with this slug, or NotFound."""
-    product = session.scalars(select(Product).where(Product.slug == slug)).one_or_none()
+def get_product(session: Session, slug: str, with_facts: bool = False) -> Product:
+    """The product with this slug (with its collector facts in the same statement when
+    asked), or NotFound."""
+    stmt = select(Product).where(Product.slug == slug)
+    if with_facts:
+        stmt = stmt.options(joinedload(Product.series), joinedload(Product.maker),
+                            joinedload(Product.scale), joinedload(Product.category),
+                            joinedload(Product.characters))
+    product = session.scalars(stmt).unique().one_or_none()
     if product is None:
         raise NotFound("No such product.")
     return product

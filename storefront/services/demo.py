@@ -4,11 +4,20 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from storefront.models import Address, Base, Coupon, Product
-from storefront.services import accounts, clock, images
+from storefront.models import (
+    Address,
+    Base,
+    Character,
+    Coupon,
+    Maker,
+    Product,
+    ProductCharacter,
+    Series,
+)
+from storefront.services import accounts, clock, facts, images
 
 CUSTOMER_PASSWORD = "Qa-Passw0rd!"
 STAFF_PASSWORD = "Staff-Passw0rd!"
@@ -21,26 +30,38 @@ def _products() -> list[dict]:
         dict(slug="aurora-knight-figure", name="Aurora Knight Figure", kind="preorder",
              price_cents=18999, release_date=today + timedelta(days=120),
              preorder_ends_at=now + timedelta(days=60), per_order_limit=3,
-             description="A 1/7 scale figure of the Aurora Knight in her dawn armour."),
+             description="A 1/7 scale figure of the Aurora Knight in her dawn armour.",
+             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", scale="1/7",
+                        category="Scale figure", characters="Aurora Knight")),
         dict(slug="moonlit-dancer-figure", name="Moonlit Dancer Figure", kind="preorder",
              price_cents=5450, release_date=today + timedelta(days=180),
              preorder_ends_at=now + timedelta(days=90), per_order_limit=2,
              restricted_regions="FR",
-             description="A poseable figure of the Moonlit Dancer, with three faceplates."),
+             description="A poseable figure of the Moonlit Dancer, with three faceplates.",
+             facts=dict(series="Moonlit Stage", maker="Silverpine Works",
+                        category="Action figure", characters="Moonlit Dancer")),
         dict(slug="pocket-cat-keychain", name="Pocket Cat Keychain", kind="instock",
              price_cents=1200, stock=50, per_order_limit=10,
-             description="A rubber keychain of a sleepy cat, 5 cm tall."),
+             description="A rubber keychain of a sleepy cat, 5 cm tall.",
+             facts=dict(series="Pocket Pals", maker="Silverpine Works", category="Keychain",
+                        characters="Sleepy Cat")),
         dict(slug="last-one-artbook", name="Last One Artbook", kind="instock",
              price_cents=3900, stock=1,
-             description="The official artbook, 160 pages in full colour. One copy left."),
+             description="The official artbook, 160 pages in full colour. One copy left.",
+             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", category="Artbook",
+                        characters="Aurora Knight, Dawn Squire, Grand Castle Warden")),
         dict(slug="closed-window-figure", name="Closed Window Figure", kind="preorder",
              price_cents=7500, release_date=today + timedelta(days=45),
              preorder_ends_at=now - timedelta(days=1), per_order_limit=3,
-             description="A figure whose preorder period has ended."),
+             description="A figure whose preorder period has ended.",
+             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", scale="1/8",
+                        category="Scale figure", characters="Dawn Squire")),
         dict(slug="grand-castle-diorama", name="Grand Castle Diorama", kind="preorder",
              price_cents=124900, release_date=today + timedelta(days=240),
              preorder_ends_at=now + timedelta(days=120), per_order_limit=1,
-             description="A large diorama of the Grand Castle with lights, 60 cm wide."),
+             description="A large diorama of the Grand Castle with lights, 60 cm wide.",
+             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", category="Diorama",
+                        characters="Grand Castle Warden, Aurora Knight")),
     ]
 
 
@@ -55,9 +76,11 @@ def seed(session: Session, staff: bool = True) -> None:
     the demo staff account, whose password is published (outside development and QA)."""
     now = clock.now()
     for i, data in enumerate(_products()):
+        known = data.pop("facts")
         product = Product(created_at=now - timedelta(minutes=i), **data)
         session.add(product)
         session.flush()
+        facts.set_facts(session, product, known)
         images.store(session, product, b"", made=_thumbnails(data["slug"]))
     us = accounts.create_user(session, email="qa.us@example.com", password=CUSTOMER_PASSWORD,
                               region="US")
@@ -93,3 +116,49 @@ def reset(session: Session, staff: bool = True) -> None:
         session.execute(delete(table))
     session.commit()
     seed(session, staff)
+
+
+# --- bulk catalogue (issue 15): QA's POST /_qa/catalogue, tests and bench at size ------
+
+SERIES = ("Aurora Saga", "Moonlit Stage", "Pocket Pals", "Star Harbor", "Iron Meadow")
+MAKERS = ("Dawnforge Studio", "Silverpine Works", "Kestrel Toys")
+
+
+def _ids(session: Session, table, names) -> list[int]:  # type: ignore[no-untyped-def]
+    return [facts.find_or_make(session, table, name).id for name in names]
+
+
+def many_products(session: Session, count: int, prefix: str = "bulk", start: int = 0,
+                  image: str = "") -> None:
+    """`count` products (in one statement) spread over series, makers and characters; every
+    third is a preorder; prices and dates differ so every sort has ties and runs."""
+    series, makers = _ids(session, Series, SERIES), _ids(session, Maker, MAKERS)
+    characters = _ids(session, Character, [f"Hero {n}" for n in range(20)])
+    now, today = clock.now(), clock.today()
+    rows = []
+    for i in range(start, start + count):
+        preorder = i % 3 == 0
+        rows.append(dict(
+            slug=f"{prefix}-{i}", name=f"{SERIES[i % 5].split()[0]} Figure {i}",
+            kind="preorder" if preorder else "instock", price_cents=1000 + (i * 37) % 5000,
+            stock=None if preorder else i % 4, created_at=now - timedelta(seconds=i),
+            release_date=today + timedelta(days=30 + i % 200) if preorder else None,
+            series_id=series[i % 5], maker_id=makers[i % 3], image=image, description="",
+            restricted_regions="FR" if i % 7 == 0 else "", cancellable=True,
+            search_text=f"{SERIES[i % 5]} Hero {i % 20} {MAKERS[i % 3]}",
+            gallery=image if image.startswith("media:") else ""))
+    session.execute(insert(Product), rows)
+    ids = dict(session.execute(select(Product.slug, Product.id)
+                               .where(Product.slug.like(f"{prefix}-%"))).all())
+    session.execute(insert(ProductCharacter), [
+        dict(product_id=ids[f"{prefix}-{i}"], character_id=characters[i % 20])
+        for i in range(start, start + count)])
+    session.commit()
+
+
+def add_bulk(session: Session, count: int) -> int:
+    """QA's extra products ("qa-extra-N"), after any added before."""
+    start = len(session.scalars(select(Product.id).where(Product.slug.like("qa-extra-%")))
+                .all())
+    many_products(session, count, prefix="qa-extra", start=start)
+    return count

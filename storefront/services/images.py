@@ -45,6 +45,7 @@ def store(session: Session, product: Product, data: bytes,
                                  data=webp, created_at=clock.now()))
         names.append(f"{width}x{height}={digest}")
     product.image = "media:" + ";".join(names)
+    product.gallery = product.image  # the gallery starts over with this one image
 
 
 @lru_cache(maxsize=4096)

@@ -89,6 +89,9 @@ class SMTPTransport:
         msg["Message-ID"] = make_msgid(idstring=f"email-{email.id}")
         if email.reply_to:
             msg["Reply-To"] = email.reply_to
+        if email.list_unsubscribe:  # one-click unsubscribe (RFC 8058)
+            msg["List-Unsubscribe"] = f"<{email.list_unsubscribe}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         msg.set_content(email.text)
         msg.add_alternative(email.html, subtype="html")
         with smtplib.SMTP(self.host, self.port, timeout=self.connect_timeout) as smtp:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_MAIL = "deliver_mail"
 CHARGE_DUE = "charge_due"
+TELL_WATCHERS = "tell_watchers"  # a watch event was recorded (services/watching.record)
 _KEY = "outbox.after_commit"
 _runner: list[Callable[[str], None]] = []
 

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import Product, ProductImage
-from storefront.services import accounts, clock, fulfilment, images
+from storefront.services import accounts, clock, facts, fulfilment, images, watching
 from storefront.services.errors import InvalidInput
 from storefront.services.money import parse_usd
 
 FIELDS = ("name", "slug", "kind", "price", "description", "release_date", "preorder_ends",
-          "stock", "per_order_limit", "per_customer_limit", "cancellable", "restricted_regions")
+          "stock", "per_order_limit", "per_customer_limit", "cancellable", "restricted_regions",
+          *facts.FACT_FIELDS)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REGION_RE = re.compile(r"^[A-Z]{2}$")
 MAX_PRICE_CENTS = 100_000_000  # 1,000,000.00 USD: far above any figure, far below int32
@@ -38,7 +39,7 @@ def form_of(product: Product) -> dict[str, str]:
             "stock": _text(product.stock), "per_order_limit": _text(product.per_order_limit),
             "per_customer_limit": _text(product.per_customer_limit),
             "cancellable": "on" if product.cancellable else "",
-            "restricted_regions": product.restricted_regions}
+            "restricted_regions": product.restricted_regions, **facts.form_of(product)}
 
 
 def _text(value: int | None) -> str:
@@ -50,9 +51,10 @@ def save_product(session: Session, product: Product | None, form: dict[str, str]
     """Create (product None) or edit a product; every bad field is reported at once."""
     errors: dict[str, str] = {}
     values = _clean(session, product, form, errors)
-    picture = _check_image(image, errors) if image else None
+    picture = check_image(image, errors) if image else None
     if errors:
         raise InvalidInput(errors)
+    was = watching.before_change(product)
     if product is None:
         product = Product(slug=values.pop("slug"), created_at=clock.now())
         session.add(product)
@@ -60,9 +62,12 @@ def save_product(session: Session, product: Product | None, form: dict[str, str]
         values.pop("slug", None)
     for key, value in values.items():
         setattr(product, key, value)
+    session.flush()
+    facts.set_facts(session, product, form)
     if picture:
-        session.flush()
         _store_image(session, product, picture)
+    if was:
+        watching.note_change(session, product, was)
     session.commit()
     return product
 
@@ -174,7 +179,7 @@ def _check_kind(session: Session, product: Product | None, values: dict,
                                   "which emails those customers.")
 
 
-def _check_image(image: tuple[bytes, str], errors: dict[str, str]) -> tuple | None:
+def check_image(image: tuple[bytes, str], errors: dict[str, str]) -> tuple | None:
     """(bytes, content type, extension, width, height) of a PNG, JPEG or WebP up to 2 MB."""
     data = image[0]
     if len(data) > MAX_IMAGE_BYTES:

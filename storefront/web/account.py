@@ -20,6 +20,7 @@ from storefront.services import (
     payments,
     refunds,
     states,
+    watching,
 )
 from storefront.services import cards_service as cards
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
@@ -38,8 +39,11 @@ def _account_required() -> None:
 
 @bp.get("/")
 def orders_page() -> str:
-    """Order history: number, date, status, total (R-CHK-8)."""
-    return page("account/orders.html", orders=orders.history(db.session, current_user.id))
+    """Order history: number, date, status, total (R-CHK-8); watched products and coming
+    releases (issue 15)."""
+    return page("account/orders.html", orders=orders.history(db.session, current_user.id),
+                watched=watching.watched(db.session, current_user.id),
+                upcoming=watching.upcoming_releases(db.session, current_user.id))
 
 
 def _own(number: str) -> Order:

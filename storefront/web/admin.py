@@ -18,9 +18,11 @@ from storefront.services import (
     products,
     refunds,
     states,
+    watching,
 )
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.services.money import parse_usd, usd
+from storefront.web import gallery
 from storefront.web.common import base_url, form_values, page, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -165,12 +167,13 @@ def products_page() -> str:
     """Every product, searchable by name or slug and filtered by kind."""
     query, kind = request.args.get("q", "")[:100], request.args.get("kind", "")
     return page("admin/products.html", query=query, kind=kind,
-                products=catalog.list_products(db.session, query=query, kind=kind))
+                products=catalog.list_products(db.session, query=query, kind=kind),
+                watchers=watching.watcher_counts(db.session))
 
 
 def _product_or_404(slug: str) -> Product:
     try:
-        return catalog.get_product(db.session, slug[:120])
+        return catalog.get_product(db.session, slug[:120], with_facts=True)
     except NotFound:
         abort(404)
 
@@ -179,7 +182,8 @@ def _product_page(item: Product | None, values: dict, errors: dict | None = None
                   status: int = 200) -> Page:
     waiting = fulfilment.open_orders_of(db.session, item) if item else []
     return page("admin/product.html", product=item, values=values, errors=errors or {},
-                open_orders=len(waiting)), status
+                open_orders=len(waiting),
+                gallery=gallery.images_of(item) if item else []), status
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

@@ -35,6 +35,17 @@ def reset() -> Response:
     return jsonify({"reset": True})
 
 
+@bp.post("/catalogue")
+def add_catalogue() -> tuple[Response, int] | Response:
+    """Add N more products (series, makers, characters) to page through: {"products": N}."""
+    body = request.get_json(silent=True) or {}
+    count = body.get("products") if isinstance(body, dict) else None
+    if not isinstance(count, int) or not 1 <= count <= 5000:
+        return jsonify({"error": "products must be a whole number from 1 to 5000"}), 400
+    added = demo.add_bulk(db.session, count)
+    return jsonify({"added": added})
+
+
 @bp.post("/clock")
 def set_clock() -> tuple[Response, int] | Response:
     """Make the app's clock read a given time, or real time again with null."""

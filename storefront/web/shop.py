@@ -5,8 +5,9 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from storefront.extensions import db
-from storefront.services import catalog
+from storefront.services import browse, calendar, catalog, watching
 from storefront.services.errors import NotFound
+from storefront.web import counts, gallery
 from storefront.web.common import page, signed_in
 from storefront.web.pagecache import for_visitors
 
@@ -16,13 +17,14 @@ bp = Blueprint("shop", __name__)
 @bp.get("/")
 @for_visitors
 def index() -> str:
-    """The catalogue, searchable by name and filtered by kind and release month."""
-    query = request.args.get("q", "")[:100]
-    kind = request.args.get("kind", "")
-    month = request.args.get("month", "")
-    products = catalog.list_products(db.session, query=query, kind=kind, month=month)
-    return page("shop/index.html", products=products, query=query, kind=kind, month=month,
-                months=catalog.release_months(db.session))
+    """The catalogue: search, filters, sort and pages, all in the URL (issue 15)."""
+    filters = browse.Filters.parse(request.args)
+    region = current_user.region if signed_in() else None
+    listing = browse.browse(db.session, filters, region)
+    return page("shop/index.html", f=filters, listing=listing, products=listing.products,
+                facets=counts.facets(filters, region),
+                previous_args=browse.previous_args(filters, listing) if
+                listing.previous_before else None, without=browse.without)
 
 
 @bp.get("/products/<slug>")
@@ -30,9 +32,18 @@ def index() -> str:
 def product(slug: str) -> str:
     """A product: price with tax, release date, limits, and its buy button."""
     try:
-        item = catalog.get_product(db.session, slug)
+        item = catalog.get_product(db.session, slug, with_facts=True)
     except NotFound:
         abort(404)
     region = current_user.region if signed_in() else None
+    following = signed_in() and watching.is_watching(db.session, current_user.id, item.id)
     return page("shop/product.html", product=item, state=catalog.availability(item, region),
-                limit=catalog.per_order_limit(item))
+                limit=catalog.per_order_limit(item), watching=following,
+                gallery=gallery.images_of(item))
+
+
+@bp.get("/releases")
+@for_visitors
+def releases() -> str:
+    """This month's and the coming months' releases with confirmed shipping dates."""
+    return page("shop/releases.html", months=calendar.months_ahead(db.session))

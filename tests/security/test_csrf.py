@@ -42,11 +42,14 @@ EXEMPT_VIEWS = {
     "storefront.qa_providers.oidc.token": "qa_oidc.token",
     "storefront.qa_providers.oidc.userinfo": "qa_oidc.userinfo",
     "storefront.qa_providers.facebook.access_token": "qa_facebook.access_token",
+    "storefront.web.watch.unsubscribe": "watch.unsubscribe",
 }
 # Where csrf.exempt is used in storefront/, by what it exempts (found by reading the source).
 # stripe_webhook.bp: Stripe's server posts events there, signed with the endpoint's secret
 # (checked before anything is read; tests/web/test_stripe_webhook.py); stripe gateway only.
-EXEMPT_CALLS = {"qa.bp", "view", "stripe_webhook.bp"}
+# @watch: RFC 8058 one-click unsubscribe: mail clients POST it without a session or a CSRF
+# token; the secret token in its URL is the proof, and it only stops a watch (issue 15).
+EXEMPT_CALLS = {"qa.bp", "view", "stripe_webhook.bp", "@watch"}
 EXPIRED = "This form has expired"
 
 

@@ -62,6 +62,8 @@ FALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
     "account.payment_at_provider": (),
     # Shown only on the allocation preview page, which a POST opens.
     "admin_office.allocation_confirm": ("units", "cancel"),
+    # The gallery's move form shows only once a product has two images (demo products have one).
+    "gallery.move": ("to",),
 }
 ROLES = ("staff", "customer", "anonymous")
 # Hypothesis examples per form and role; STOREFRONT_FUZZ=N explores N times more, at random
