@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from storefront.models import AuditEntry, Coupon, Order, Product, User
 from storefront.services import clock
@@ -23,13 +23,21 @@ AUDITED: dict[type, tuple[str, str]] = {
     Order: ("order", "number"),
 }
 SECRET = {"password_hash"}
+# Columns the store derives from others (the search text from the name and facts): not a
+# staff change of their own, so not written to the audit log.
+DERIVED = {"search_text", "gallery"}
 PAGE_SIZE = 100
 
 
 def acting_as(session: Session, actor: str | None) -> None:
-    """Name who makes the changes this session flushes from now on (None: nobody)."""
+    """Name who makes the changes this session flushes from now on (None: nobody). The
+    audit hook is put on this one session (never on the Session class): only sessions a
+    staff member acts through are audited."""
     if actor:
-        session.info[ACTOR_KEY] = actor
+        target: Session = session() if isinstance(session, scoped_session) else session
+        if not event.contains(target, "before_flush", _audit_flush):
+            event.listen(target, "before_flush", _audit_flush)
+        target.info[ACTOR_KEY] = actor
     else:
         session.info.pop(ACTOR_KEY, None)
 
@@ -63,13 +71,14 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         new = history.added[0] if history.added else None
         if _plain(old) == _plain(new) and history.deleted:
             continue
+        if column.key in DERIVED:
+            continue
         hidden = column.key in SECRET
         before[column.key] = "(hidden)" if hidden else old
         after[column.key] = "(changed)" if hidden else new
     return before, after
 
 
-@event.listens_for(Session, "before_flush")
 def _audit_flush(session: Session, _context: Any, _instances: Any) -> None:
     actor = session.info.get(ACTOR_KEY)
     if not actor:

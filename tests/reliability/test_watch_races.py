@@ -9,7 +9,7 @@ from storefront.services import clock, watching
 from tests.builders import product, user
 from tests.reliability.racing import crashes, race
 
-BASE = "http://127.0.0.1:5000"
+BASE = "http://localhost"
 
 
 def test_fan_out_jobs_racing_over_one_event_email_each_watcher_once(session):

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from storefront.extensions import db
-from storefront.models import AuditEntry, Email, Order
-from storefront.services import audit
+from storefront.models import AuditEntry, Email, Order, Product
+from storefront.services import audit, facts
 from tests.builders import confirm, login, ready_checkout, user
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")
@@ -78,10 +78,12 @@ def test_the_orders_emails_show_on_both_order_pages_and_staff_can_resend(app, se
 def test_staff_changes_are_audited_with_before_and_after(client, session):
     number = place(session)
     login(client, *STAFF)
+    keychain = session.scalars(select(Product).where(Product.slug == "pocket-cat-keychain")).one()
+    shown = facts.form_of(keychain) | {"description": keychain.description}  # as the form shows
     client.post("/admin/products/pocket-cat-keychain",
                 data={"name": "Pocket Cat Keychain", "kind": "instock", "price": "13.50",
-                      "stock": "50", "per_order_limit": "10", "cancellable": "on"})
-    [price] = entries(entity="product", key="pocket-cat-keychain")
+                      "stock": "50", "per_order_limit": "10", "cancellable": "on", **shown})
+    [price] = entries(entity="product", key="pocket-cat-keychain", action="price")
     assert price.action == "price" and price.actor == "staff:staff@example.com"
     assert price.before["price_cents"] == 1200 and price.after["price_cents"] == 1350
     client.post("/admin/products/aurora-knight-figure/release-date",
