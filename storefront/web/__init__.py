@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["product_ld"] = seo.product_ld
     app.jinja_env.filters["iso"] = seo.datetime_attr
     app.jinja_env.filters["meta"] = seo.meta_text
+    app.jinja_env.filters["ld_json"] = seo.ld_json
     app.context_processor(_header)
     app.before_request(_qa_clock)
     app.after_request(_headers)

@@ -1,10 +1,13 @@
 """What search engines read: schema.org JSON-LD for products, machine-readable times."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime
 from typing import Any
 
 from flask import request, url_for
+from markupsafe import Markup
 
 from storefront.models import Product
 from storefront.services import catalog
@@ -50,3 +53,17 @@ def meta_text(text: str, limit: int = 155) -> str:
     """A meta description from free text: one line, at most `limit` characters."""
     flat = " ".join((text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_HTML_SPECIAL = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
+
+
+def ld_json(data: dict[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json">: no character of it can end the
+    script or read as markup, not even a quote (stored text is never trusted)."""
+    text = _JSON_STRING.sub(lambda m: '"' + m.group(1).replace('\\"', "\\u0022") + '"',
+                            json.dumps(data, ensure_ascii=False))
+    for char, escaped in _HTML_SPECIAL.items():
+        text = text.replace(char, escaped)
+    return Markup(text)
