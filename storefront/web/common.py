@@ -46,8 +46,8 @@ def _main_extras(template: str, context: dict[str, Any]) -> str:
     blocks = current_app.jinja_env.get_template(template).blocks
     title = render_block(template, "title", **context).strip() if "title" in blocks else ""
     extras = f"<title>{title} · Storefront</title>" if title else ""
-    if g.get("header_changed"):
-        return extras + render_template("_header.html", oob=True)
+    if g.get("header_changed"):  # its line breaks and indents cost bytes on a slow link
+        return extras + re.sub(r"\n\s*", "", render_template("_header.html", oob=True))
     count = render_template("_cart_count.html", oob=True)
     return extras + count
 
@@ -92,9 +92,9 @@ def show(url: str, retarget: bool = False) -> BaseResponse:
         response = current_app.make_response(_run_view())
     finally:
         ctx.request = outer
-    if fragment_target():
+    if target := fragment_target():
         response.headers.setdefault("HX-Push-Url", url)
-        if retarget:
+        if retarget and target != "main":  # a form that swaps a part of the page
             response.headers["HX-Retarget"] = "#main"
             response.headers["HX-Reswap"] = "innerHTML"
     return response
