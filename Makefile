@@ -12,7 +12,7 @@ export FLASK_APP := wsgi
 export XDG_CONFIG_HOME := $(CURDIR)/.cache/xdg-config
 export XDG_CACHE_HOME := $(CURDIR)/.cache/xdg-cache
 
-.PHONY: install assets chromium run qa serve bench scan test test-sqlite test-postgres lint
+.PHONY: install assets chromium checkers run qa serve bench scan test test-sqlite test-postgres lint
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,18 @@ chromium:
 	  echo "installing Debian's chromium for the end-to-end tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# The checkers of tests/checks and bench/ (axe-core, vnu-jar, lighthouse), pinned by
+# package-lock.json, into node_modules/ (git-ignored); vnu-jar needs Java (Debian's JRE).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+checkers: node_modules/.installed
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's Java runtime for the Nu Html Checker"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless; fi; }
 
 ## run: the demo store on http://127.0.0.1:5000 (SQLite, seeded)
 run: install assets
@@ -66,7 +78,7 @@ serve: install assets
 	  --no-control-socket --bind 127.0.0.1:$(PORT) wsgi:app
 
 ## bench: page weights, requests per second, the peer comparison, the preorder launch
-bench: install chromium
+bench: install chromium checkers
 	bash bench/run.sh
 
 ## scan: wapiti and sqlmap (Debian, installed when missing) against a QA instance signed in as
@@ -76,9 +88,9 @@ scan: install assets
 
 ## test: ruff and mypy, the whole suite on SQLite (end-to-end included), then the database
 ## tests on PostgreSQL
-test: install chromium lint test-sqlite test-postgres
+test: install chromium checkers lint test-sqlite test-postgres
 
-test-sqlite: install assets
+test-sqlite: install assets checkers
 	$(BIN)/python -m pytest
 
 test-postgres: install

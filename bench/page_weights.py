@@ -446,8 +446,8 @@ def report(walk: Walk, machine: str) -> tuple[str, dict]:
       f"| {checkout_requests} | **{checkout_total}** |")
     p("")
     fragments = [h for r in walk.steps for h in r.counted() if h.kind == "fragment"]
-    p("**Each htmx answer** (the POST's answer and, after an `HX-Location`, the GET of the "
-      "next step's fragment):")
+    p("**Each htmx answer** (one per action: the next page's or step's fragment, with its "
+      "title and, after the sign-in, the header):")
     p("")
     p("| step | request | status | encoding | bytes | <= 2 KB |")
     p("| --- | --- | ---: | --- | ---: | --- |")

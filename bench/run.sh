@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh -- every benchmark, in order (`make bench` runs this):
 #   1. bench/page_weights.py  bytes on the wire of the whole preorder checkout (Chromium)
+#      bench/slowlink.py      the first-visit preorder checkout at 300 ms / 400 kbit/s, JS on/off
+#      bench/lighthouse.py    Lighthouse (npm) on the catalogue, a product and a guide page
 #   2. bench/peer.sh          django-oscar's product page, then right after it bench/rps.sh
 #                             (our product page, our catalogue, a Flask hello world), ratios
 #   3. bench/launch.py        200 customers race for 100 units on PostgreSQL, 4 workers
@@ -57,6 +59,8 @@ run_one() { # name command...
 }
 
 run_one page_weights "$VENV_BIN/python" "$BENCH_DIR/page_weights.py"
+run_one slowlink "$VENV_BIN/python" "$BENCH_DIR/slowlink.py"
+run_one lighthouse "$VENV_BIN/python" "$BENCH_DIR/lighthouse.py"
 run_one peer_and_rps bash "$BENCH_DIR/peer.sh"
 run_one launch "$VENV_BIN/python" "$BENCH_DIR/launch.py"
 

@@ -21,7 +21,7 @@ from storefront.models import Setting, User
 from storefront.services import accounts, clock, orders, states
 from storefront.services import cart as carts
 from storefront.services.money import usd
-from storefront.web import media, pagecache, requestlog
+from storefront.web import media, pagecache, requestlog, seo
 from storefront.web.common import has_session, page, request_cart, signed_in
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["signed_in"] = signed_in
     app.jinja_env.globals["order_status"] = orders.display_status
     app.jinja_env.globals["can_update_payment"] = states.can_update_payment
+    app.jinja_env.globals["product_ld"] = seo.product_ld
+    app.jinja_env.filters["iso"] = seo.datetime_attr
+    app.jinja_env.filters["meta"] = seo.meta_text
+    app.jinja_env.filters["ld_json"] = seo.ld_json
     app.context_processor(_header)
     app.before_request(_qa_clock)
     app.after_request(_headers)

@@ -1,7 +1,7 @@
 """Login, registration and logout (R-ACC-1..6, R-ACC-9)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, session, url_for
+from flask import Blueprint, flash, g, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ def start_session(user: User) -> None:
     session.clear()
     login_user(user)
     carts.adopt(db.session, token, user.id)
+    g.header_changed = True  # an htmx answer carries the signed-in header with it
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,5 +79,6 @@ def logout() -> Response:
         accounts.end_sessions(db.session, current_user)
     logout_user()
     session.clear()
+    g.header_changed = True
     flash("You are logged out.", "info")
     return see_other(url_for("shop.index"))

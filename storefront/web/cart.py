@@ -9,6 +9,7 @@ from storefront.services import cart as carts
 from storefront.services import catalog
 from storefront.services.errors import ServiceError
 from storefront.web.common import (
+    announce,
     fragment_target,
     int_arg,
     owner,
@@ -48,6 +49,7 @@ def add() -> Response | tuple[str, int]:
         return see_other(url_for("shop.product", slug=slug) if slug else url_for("shop.index"))
     remember_cart(cart)
     if fragment_target():
+        announce("Added to cart")
         return page("cart/added.html", error="", count=carts.count(cart)), 200
     flash("Added to your cart.", "success")
     return see_other(url_for("cart.show"))
@@ -78,5 +80,6 @@ def _change(product_id: int, quantity: int) -> Response | tuple[str, int]:
         flash(exc.message, "error")
         return see_other(url_for("cart.show"))
     if fragment_target():
+        announce("Removed from cart" if quantity == 0 else "Cart updated")
         return _cart_page()
     return see_other(url_for("cart.show"))

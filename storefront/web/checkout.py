@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from storefront.extensions import db
+from storefront.extensions import db, login_manager
 from storefront.models import ADDRESS_FIELDS, Checkout
 from storefront.payments import setup as gateways
 from storefront.services import accounts, addresses, placing
 from storefront.services import checkout as checkouts
 from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
 from storefront.web.common import (
+    announce,
     form_values,
     int_arg,
     leave_site,
@@ -20,16 +21,29 @@ from storefront.web.common import (
     request_cart,
     rules,
     see_other,
+    show,
 )
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 STEPS = ("shipping", "payment", "billing", "confirm")
+STEP_NAMES = {"shipping": "Shipping address", "payment": "Payment", "billing": "Billing address",
+              "confirm": "Confirm your order"}
 
 
 @bp.before_request
-@login_required
-def _account_required() -> None:
-    """R-ACC-1: an account is required to place an order."""
+def _account_required() -> Response | None:
+    """R-ACC-1: an account is required to place an order; a signed-out customer going
+    there sees the login page at once (no redirect), which brings them back here."""
+    if current_user.is_authenticated:
+        return None
+    if request.method == "GET":
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return show(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return login_manager.unauthorized()
+
+
+def _announce_step(step: str) -> None:
+    announce(f"Step {STEPS.index(step) + 1} of {len(STEPS)}: {STEP_NAMES[step]}")
 
 
 def _current() -> Checkout | Response:
@@ -44,6 +58,8 @@ def _current() -> Checkout | Response:
 
 def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
                values: dict | None = None, status: int = 200) -> tuple[str, int]:
+    if status == 200:
+        _announce_step(step)
     return page(f"checkout/{step}.html", checkout=checkout, step=step, steps=STEPS,
                 done=STEPS.index(checkouts.next_step(checkout)), errors=errors or {},
                 values=values or {}, user=current_user, address_lines=addresses.lines,
@@ -56,7 +72,7 @@ def begin() -> Response:
     checkout = _current()
     if isinstance(checkout, Response):
         return checkout
-    return see_other(url_for(f"checkout.{checkouts.next_step(checkout)}"))
+    return show(url_for(f"checkout.{checkouts.next_step(checkout)}"))
 
 
 @bp.route("/shipping", methods=["GET", "POST"])
@@ -184,6 +200,8 @@ def confirm() -> Response | tuple[str, int]:
 
 def _confirm_page(checkout: Checkout, typed: str | None = None, error: str = "",
                   status: int = 200) -> tuple[str, int]:
+    if status == 200:
+        _announce_step("confirm")
     cart = request_cart()
     plans, coupon_problem = checkouts.preview(db.session, checkout, current_user, cart, rules())
     return page("checkout/confirm.html", checkout=checkout, plans=plans, step="confirm",
@@ -242,4 +260,5 @@ def done(token: str) -> tuple[str, int]:
         abort(404)
     if checkout.status == "open":
         abort(404)
+    announce("Order placed")
     return page("checkout/done.html", checkout=checkout), 200

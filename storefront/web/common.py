@@ -1,7 +1,6 @@
 """Helpers every blueprint shares: rendering pages or their fragments, redirects, owners."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,8 +15,11 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import request_ctx
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup, escape
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response as BaseResponse
 
 from storefront.extensions import db
@@ -35,21 +37,94 @@ def fragment_target() -> str | None:
 
 
 def page(template: str, **context: Any) -> str:
-    """The whole page, or only the block named after the htmx target (style: fragments)."""
+    """The whole page, or only the block named after the htmx target (style: fragments).
+    A fragment for #main also carries the page's <title> (htmx sets it), the header's cart
+    count and, after a sign-in or out, the header, so one answer updates all of them."""
     target = fragment_target()
     if target:
         block = target.replace("-", "_")
         if block in current_app.jinja_env.get_template(template).blocks:
-            return render_block(template, block, **context)
+            html = render_block(template, block, **context)
+            if block == "main":
+                html = _main_extras(template, context) + html
+            return html + str(announcement())
     return render_template(template, **context)
 
 
-def see_other(url: str) -> BaseResponse:
-    """Post/Redirect/Get: 303 for forms; for htmx, load the next page into #main."""
+def _main_extras(template: str, context: dict[str, Any]) -> str:
+    blocks = current_app.jinja_env.get_template(template).blocks
+    title = render_block(template, "title", **context).strip() if "title" in blocks else ""
+    extras = f"<title>{title} · Storefront</title>" if title else ""
+    if g.get("header_changed"):  # its line breaks and indents cost bytes on a slow link
+        return extras + re.sub(r"\n\s*", "", render_template("_header.html", oob=True))
+    count = render_template("_cart_count.html", oob=True)
+    return extras + count
+
+
+def announce(text: str) -> None:
+    """Say `text` in the page's polite live region when this htmx answer is swapped in."""
+    g.announce = text
+
+
+def announcement() -> Markup:
+    """The out-of-band swap that fills the live region (empty for whole pages)."""
+    text = g.get("announce")
+    if not text or not fragment_target():
+        return Markup("")
+    return Markup('<p hx-swap-oob="innerHTML:#announce">%s</p>') % escape(text)
+
+
+def show(url: str, retarget: bool = False) -> BaseResponse:
+    """The page at `url` (a path on this site) as this request's answer, with no redirect:
+    for htmx its fragment and HX-Push-Url, else the whole page under the current URL."""
+    ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+    outer = ctx.request
+    cookies = outer.headers.get("Cookie", "")
+    name = current_app.config["SESSION_COOKIE_NAME"]
+    if session and name not in outer.cookies:  # a session begun by this request (a sign-in)
+        cookies = f"{cookies}; {name}=new" if cookies else f"{name}=new"
+    headers = [("Cookie", cookies)]
     if fragment_target():
-        response = Response("", 200)
-        response.headers["HX-Location"] = json.dumps({"path": url, "target": "#main"})
-        return response
+        headers += [("HX-Request", "true"), ("HX-Target", "main")]
+    environ = EnvironBuilder(path=url, method="GET", headers=headers,
+                             environ_base={"REMOTE_ADDR": outer.remote_addr or ""},
+                             base_url=outer.host_url).get_environ()
+    inner = current_app.request_class(environ)
+    adapter = current_app.create_url_adapter(inner)
+    assert adapter is not None
+    inner.url_rule, view_args = adapter.match(return_rule=True)
+    inner.view_args = dict(view_args)
+    g.pop("cart", None)
+    g.pop("csrf_token", None)
+    ctx.request = inner
+    try:
+        response = current_app.make_response(_run_view())
+    finally:
+        ctx.request = outer
+    if target := fragment_target():
+        response.headers.setdefault("HX-Push-Url", url)
+        if retarget and target != "main":  # a form that swaps a part of the page
+            response.headers["HX-Retarget"] = "#main"
+            response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _run_view() -> Any:
+    """The matched view of the (inner) request with its blueprints' before_request hooks
+    (the app's own ran for the request this answers)."""
+    app = current_app
+    for name in reversed(request.blueprints):
+        for hook in app.before_request_funcs.get(name, ()):
+            answer = app.ensure_sync(hook)()
+            if answer is not None:
+                return answer
+    return app.dispatch_request()
+
+
+def see_other(url: str) -> BaseResponse:
+    """Post/Redirect/Get: 303 for forms; for htmx, the next page's fragment at once."""
+    if fragment_target():
+        return show(url, retarget=True)
     return redirect(url, 303)
 
 

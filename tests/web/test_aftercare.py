@@ -230,7 +230,7 @@ def test_order_actions_need_the_csrf_token_their_forms_carry(database_url, app, 
     assert client.post(url, data={"reason": "mistake", "csrf_token": token}).status_code == 303
 
 
-def test_htmx_actions_swap_main_and_redirect_with_hx_location(client, session):
+def test_htmx_actions_answer_with_the_next_page_and_its_url(client, session):
     number = place(session, {"aurora-knight-figure": 1})
     login(client)
     headers = {"HX-Request": "true", "HX-Target": "main"}
@@ -238,4 +238,5 @@ def test_htmx_actions_swap_main_and_redirect_with_hx_location(client, session):
     assert bad.status_code == 422 and "<html" not in bad.get_data(as_text=True)
     done = client.post(f"/account/orders/{number}/cancel", data={"reason": "mistake"},
                        headers=headers)
-    assert done.status_code == 200 and f"/account/orders/{number}" in done.headers["HX-Location"]
+    assert done.status_code == 200 and done.headers["HX-Push-Url"] == f"/account/orders/{number}"
+    assert 'data-testid="order-detail"' in done.get_data(as_text=True)

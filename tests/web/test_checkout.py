@@ -1,7 +1,6 @@
 """The checkout through its forms, with and without htmx (R-CHK-*, R-ACC-1)."""
 from __future__ import annotations
 
-import json
 import re
 
 from tests.builders import VISA, hidden, login, web_checkout_to_confirm
@@ -14,13 +13,17 @@ def confirm_form(page) -> dict[str, str]:
 
 
 def test_proceeding_to_purchase_asks_a_visitor_to_log_in_and_comes_back_R_ACC_1(client):
+    """R-ACC-1, no redirect chain: the login page at once, then straight to the first step."""
     client.post("/cart/add", data={"slug": "aurora-knight-figure", "quantity": "1"})
     response = client.get("/checkout/")
-    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
-    back = client.post(response.headers["Location"],
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-testid="login-form"' in text
+    assert 'action="/login?next=/checkout/"' in text
+    back = client.post("/login?next=/checkout/",
                        data={"email": "qa.us@example.com", "password": "Qa-Passw0rd!"})
-    assert back.headers["Location"].startswith("/checkout/")
-    assert client.get(back.headers["Location"]).status_code == 303  # on to the first step
+    assert back.status_code == 303 and back.headers["Location"] == "/checkout/"
+    step = client.get("/checkout/")  # the first step to do, rendered at once
+    assert step.status_code == 200 and b'data-testid="shipping-step"' in step.data
     cart = client.get("/cart/").get_data(as_text=True)
     assert 'data-slug="aurora-knight-figure"' in cart
 
@@ -61,15 +64,46 @@ def test_replaying_confirm_order_lands_on_the_same_orders_R_CHK_2(client):
     assert client.get("/account/").get_data(as_text=True).count('data-testid="order-row"') == 1
 
 
-def test_steps_answer_htmx_with_the_main_fragment_and_next_location(client):
+def test_steps_answer_htmx_with_the_next_steps_fragment_in_one_round_trip(client):
+    """A successful htmx post answers with the next step itself, its title and URL."""
     login(client)
     client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
     client.get("/checkout/")
     step = client.get("/checkout/payment", headers=HX)
     assert b"<html" not in step.data and b'data-testid="payment-step"' in step.data
     moved = client.post("/checkout/payment", data=VISA, headers=HX)
-    assert json.loads(moved.headers["HX-Location"]) == {"path": "/checkout/billing",
-                                                        "target": "#main"}
+    text = moved.get_data(as_text=True)
+    assert moved.status_code == 200 and "HX-Location" not in moved.headers
+    assert moved.headers["HX-Push-Url"] == "/checkout/billing"
+    assert text.startswith("<title>Billing address") and 'data-testid="billing-step"' in text
+    assert "<html" not in text and "Step 3 of 4: Billing address" in text
+
+
+def test_signing_in_with_htmx_from_the_checkout_answers_with_the_first_step(client):
+    """R-ACC-1: Proceed to purchase -> login page -> the shipping step, one answer each."""
+    client.post("/cart/add", data={"slug": "aurora-knight-figure", "quantity": "1"})
+    asked = client.get("/checkout/", headers=HX)
+    assert b'data-testid="login-form"' in asked.data
+    assert asked.headers["HX-Push-Url"] == "/login?next=/checkout/"
+    signed = client.post("/login?next=/checkout/", headers=HX,
+                         data={"email": "qa.us@example.com", "password": "Qa-Passw0rd!"})
+    text = signed.get_data(as_text=True)
+    assert signed.status_code == 200 and 'data-testid="shipping-step"' in text
+    assert signed.headers["HX-Push-Url"] == "/checkout/shipping"
+    assert 'data-testid="account-link"' in text and 'hx-swap-oob="true"' in text  # header
+    assert client.post("/checkout/shipping", headers=HX, data={
+        "address_id": re.search(r'name="address_id" value="(\d+)"', text).group(1),
+        "csrf_token": ""}).headers["HX-Push-Url"] == "/checkout/payment"
+
+
+def test_confirm_order_with_htmx_answers_with_the_confirmation_R_CHK_1(client):
+    login(client)
+    page = web_checkout_to_confirm(client, {"aurora-knight-figure": 1})
+    done = client.post("/checkout/confirm", data=confirm_form(page), headers=HX)
+    text = done.get_data(as_text=True)
+    assert done.status_code == 200 and "/checkout/done/" in done.headers["HX-Push-Url"]
+    assert 'data-testid="order-success"' in text and text.count("<h1") == 1
+    assert 'id="cart-count" data-testid="cart-count" hx-swap-oob="true">0<' in text
 
 
 def test_bad_card_input_is_shown_by_field_and_the_number_is_never_echoed_R_CHK_5(client):
