@@ -19,7 +19,7 @@ UPLOAD_LIMIT = gallery.MAX_IMAGES * (2 * 1024 * 1024 + 64 * 1024)
 @login_required
 def _staff_only() -> None:
     """As every admin page: customers get a 404."""
-    if not current_user.is_staff:
+    if not (current_user.is_authenticated and current_user.is_staff):
         abort(404)
     request.max_content_length = UPLOAD_LIMIT
 

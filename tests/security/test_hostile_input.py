@@ -540,7 +540,8 @@ def test_a_refused_form_keeps_what_was_valid(app):
         page = response.get_data(as_text=True)
         assert response.status_code == 422 and 'data-field="card_number"' in page
         assert kept(page, name) and kept(page, "12/39")
-        assert "4242 4242 4242 4241" not in page and "987" not in page, "card data echoed"
+        shown = re.sub(r'(?:href|src)="/static/[^"]*"', "", page)  # asset digests are hex
+        assert "4242 4242 4242 4241" not in shown and "987" not in shown, "card data echoed"
         tried["card"] += 1
 
         response = clone(app, staff).post("/admin/products/new", data=staff_product_form(
