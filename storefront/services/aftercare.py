@@ -7,6 +7,7 @@ from storefront.models import Exchange, Order, Product, User
 from storefront.payments import Gateway
 from storefront.services import addresses, clock, mail, orders, payments
 from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.states import FulfilmentStatus, OrderStatus, is_open
 
 # Reasons offered on the cancel form; the refused ones are the store's rules (R-RET-3).
 CANCEL_REASONS = {
@@ -24,7 +25,7 @@ REFUSED_REASONS = {
 
 def address_locked(order: Order) -> bool:
     """The address is fixed once the shipping-date email is sent (R-SHP-4)."""
-    return order.shipping_date_sent_at is not None or order.status != "placed"
+    return order.shipping_date_sent_at is not None or not is_open(order)
 
 
 def change_address(session: Session, order: Order, user: User, data: dict[str, str],
@@ -48,11 +49,12 @@ def cancel_refusal(order: Order, reason: str = "") -> str | None:
     """Why this order cannot be cancelled now, or None (R-RET-3)."""
     if reason in REFUSED_REASONS:
         return REFUSED_REASONS[reason]
-    if order.status != "placed":
+    if not is_open(order):
         return "This order can no longer be cancelled."
     if order.kind != "preorder":
         return "In-stock orders cannot be cancelled once paid."
-    if order.fulfilment_status != "unfulfilled" or order.shipping_date_sent_at is not None:
+    if (order.fulfilment_status != FulfilmentStatus.UNFULFILLED
+            or order.shipping_date_sent_at is not None):
         return "The shipping date of this order is confirmed; it can no longer be cancelled."
     if not all(_cancellable(order, line.product_id) for line in order.lines):
         return "This product cannot be cancelled after ordering."
@@ -75,7 +77,7 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
     refusal = refusal or cancel_refusal(order, reason)
     if refusal:
         raise NotAllowed(refusal)
-    orders.move(order, "cancelled", actor=user.email, why=CANCEL_REASONS[reason])
+    orders.move(order, OrderStatus.CANCELLED, actor=user.email, why=CANCEL_REASONS[reason])
     order.cancel_reason = CANCEL_REASONS[reason]
     payments.release_stock(session, order)
     due = order.paid_cents - order.refunded_cents
@@ -92,7 +94,7 @@ def request_exchange(session: Session, order: Order, user: User, reason: str) ->
     """Ask to replace a defective item of a shipped order (R-RET-1, R-RET-2)."""
     reason = reason.strip()
     order = orders.lock(session, order)
-    if order.status not in ("shipped", "completed"):
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
         raise NotAllowed("An exchange can be asked for once the order has arrived.")
     if any(e.status == "requested" for e in order.exchanges):
         raise NotAllowed("An exchange request for this order is already waiting for us.")

@@ -16,6 +16,7 @@ from storefront.models import Order, OrderLine, Product
 from storefront.payments import Gateway
 from storefront.services import cancelling, orders, refunds
 from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.states import OrderStatus, PaymentStatus, is_open
 
 SHORT_REASON = ("The manufacturer delivered fewer units than were preordered, and the units "
                 "went to the earliest orders.")
@@ -70,7 +71,7 @@ def plan(session: Session, product: Product, units: int) -> Plan:
     result = Plan(units)
     rows = session.execute(
         select(Order, OrderLine.quantity).join(OrderLine, OrderLine.order_id == Order.id)
-        .where(OrderLine.product_id == product.id, Order.status == "placed")
+        .where(OrderLine.product_id == product.id, Order.status == OrderStatus.PLACED)
         .order_by(Order.created_at, Order.id))
     left, full = units, False
     for order, quantity in rows:
@@ -90,7 +91,7 @@ def cancel_and_refund(session: Session, gateway: Gateway, order: Order, reason: 
     a refund record the refunds job retries until the provider confirms it. The one call the
     allocation makes per order. Returns the cents to refund (0 if the order is not open)."""
     order = orders.lock(session, order)
-    if order.status != "placed":
+    if not is_open(order):
         session.commit()
         return 0
     due = refunds.refundable_cents(session, order)
@@ -112,7 +113,7 @@ def allocate(session: Session, gateway: Gateway, product: Product, units: int | 
         session.rollback()
         raise NotAllowed("The open orders changed since the preview; please check the new "
                          "preview and confirm again.")
-    if any(order.payment_status == "charging" for order, _ in current.cancel):
+    if any(order.payment_status == PaymentStatus.CHARGING for order, _ in current.cancel):
         session.rollback()
         raise NotAllowed("An order to cancel is being charged right now; try again in a few "
                          "minutes.")

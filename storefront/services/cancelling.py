@@ -15,6 +15,7 @@ from storefront.payments import Gateway
 from storefront.services import mail, orders, payments, refunds
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 from storefront.services.money import usd
+from storefront.services.states import OrderStatus, PaymentStatus, is_open
 
 
 def _reason(text: str) -> str:
@@ -37,11 +38,11 @@ def staff_cancel(session: Session, order_id: int, reason: str, actor: str, *,
     """Cancel an unshipped order: stock back, everything paid refunded, customer emailed."""
     reason = _reason(reason)
     order = _locked(session, order_id)
-    if order.status != "placed":
+    if not is_open(order):
         raise NotAllowed(f"Only unshipped orders can be cancelled (this one is {order.status}).")
-    if order.payment_status == "charging":
+    if order.payment_status == PaymentStatus.CHARGING:
         raise NotAllowed("A charge of this order is in progress; try again in a few minutes.")
-    orders.move(order, "cancelled", actor=actor, why=reason)
+    orders.move(order, OrderStatus.CANCELLED, actor=actor, why=reason)
     order.cancel_reason = reason
     order.charge_due_at = order.payment_due_by = None
     payments.release_stock(session, order)

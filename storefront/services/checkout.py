@@ -16,6 +16,7 @@ from storefront.services import cart as carts
 from storefront.services.accounts import countries
 from storefront.services.coupons import Discount
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.states import CheckoutStatus
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def start(session: Session, user: User, cart: Cart | None) -> Checkout:
 
 def open_checkout(session: Session, user: User) -> Checkout | None:
     return session.scalars(
-        select(Checkout).where(Checkout.user_id == user.id, Checkout.status == "open")
+        select(Checkout).where(Checkout.user_id == user.id, Checkout.status == CheckoutStatus.OPEN)
         .options(joinedload(Checkout.payment_method))
         .order_by(Checkout.id.desc()).limit(1)).first()
 

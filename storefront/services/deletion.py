@@ -19,8 +19,9 @@ from storefront.models import (
 )
 from storefront.services import clock, mail
 from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.states import OrderStatus
 
-UNSHIPPED = ("placed", "pending_payment")
+UNSHIPPED = (OrderStatus.PLACED, OrderStatus.PENDING_PAYMENT)
 ANONYMOUS_NAME = "Deleted customer"
 ANONYMOUS_ACTOR = "customer (account deleted)"
 

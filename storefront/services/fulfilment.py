@@ -13,8 +13,9 @@ from storefront.models import Exchange, Order, OrderLine, Product, Shipment, Use
 from storefront.payments import Gateway
 from storefront.services import clock, mail, orders, outbox, payments, rows
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus, is_open
 
-OPEN = ("placed",)
+OPEN = (OrderStatus.PLACED,)
 log = logging.getLogger(__name__)
 
 
@@ -51,14 +52,14 @@ def finalize_shipping_date(session: Session, orders_: list[Order], day: date, *,
     done = 0
     for order in orders_:
         order = orders.lock(session, order)
-        if order.status != "placed" or order.fulfilment_status == "shipped":
+        if not is_open(order) or order.fulfilment_status == FulfilmentStatus.SHIPPED:
             continue
         changed = order.shipping_date is not None and order.shipping_date != day
         if order.shipping_date == day:
             continue
-        order.shipping_date, order.fulfilment_status = day, "date_confirmed"
+        order.shipping_date, order.fulfilment_status = day, FulfilmentStatus.DATE_CONFIRMED
         order.shipping_date_sent_at = order.shipping_date_sent_at or clock.now()
-        if order.payment_status == "incomplete":
+        if order.payment_status == PaymentStatus.INCOMPLETE:
             order.charge_due_at = clock.now()  # the same day as the email (R-PAY-3)
             outbox.after_commit(session, outbox.CHARGE_DUE)
         orders.log_event(order, "shipping_date", ("Shipping date changed to " if changed else
@@ -80,10 +81,12 @@ def mark_shipped(session: Session, order: Order, carrier: str, tracking: str, *,
     if errors:
         raise InvalidInput(errors)
     order = orders.lock(session, order)
-    if order.payment_status != "paid":
+    if order.payment_status != PaymentStatus.PAID:
         raise NotAllowed("Only paid orders can ship.")
-    orders.move(order, "shipped", actor=actor, why=f"shipped with {carrier} {tracking}")
-    order.fulfilment_status, order.carrier, order.tracking_number = "shipped", carrier, tracking
+    orders.move(order, OrderStatus.SHIPPED, actor=actor,
+                why=f"shipped with {carrier} {tracking}")
+    order.fulfilment_status = FulfilmentStatus.SHIPPED
+    order.carrier, order.tracking_number = carrier, tracking
     order.shipped_at = clock.now()
     session.add(Shipment(order_id=order.id, kind="order", status="shipped", carrier=carrier,
                          tracking_number=tracking, created_at=clock.now(),
@@ -99,8 +102,8 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
     if round_trip < 0:
         raise InvalidInput({"round_trip_shipping": "Enter an amount of 0 or more."})
     order = orders.lock(session, order)
-    orders.move(order, "returned", actor=actor, why="returned undelivered")
-    order.fulfilment_status = "returned"
+    orders.move(order, OrderStatus.RETURNED, actor=actor, why="returned undelivered")
+    order.fulfilment_status = FulfilmentStatus.RETURNED
     order.cancel_reason = "The parcel came back undelivered."
     due = max(order.paid_cents - order.refunded_cents - round_trip, 0)
     # The email is committed with the cancellation; the refund follows (R-COM-2).

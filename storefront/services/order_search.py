@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, OrderLine, Product
 from storefront.services import orders
+from storefront.services.states import PaymentStatus
 
 PAGE_SIZE = 50
-PAYMENT_STATUSES = ("incomplete", "pending", "charging", "paid", "failed", "partially_refunded",
-                    "refunded")
+PAYMENT_STATUSES = tuple(PaymentStatus)
 CSV_COLUMNS = ("number", "placed_at", "email", "status", "payment_status", "total")
 CSV_BATCH = 1000
 FULL_NUMBER = re.compile(r"SF-[0-9A-Z]{4}-[0-9A-Z]{4}", re.IGNORECASE)

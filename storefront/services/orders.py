@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.models import Order, OrderEvent
 from storefront.services import clock, states
 from storefront.services.errors import NotAllowed, NotFound
+from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus
 
 # No 0/O, 1/I/L or U: a number a person can read out on the phone without spelling it.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -58,16 +59,20 @@ def move_payment(order: Order, status: str, *, actor: str = "system", why: str) 
 
 def display_status(order: Order) -> str:
     """The status the customer reads (R-PAY-2: unpaid preorders read 'Incomplete')."""
-    if order.status == "placed":
-        if order.payment_status in ("incomplete", "charging"):
+    if states.is_open(order):
+        if order.payment_status in (PaymentStatus.INCOMPLETE, PaymentStatus.CHARGING):
             return "Incomplete"
-        if order.payment_status == "failed":
+        if order.payment_status == PaymentStatus.FAILED:
             return "Payment error"
-        return "Paid" if order.fulfilment_status == "unfulfilled" else "Shipping date confirmed"
-    return {"shipped": "Shipped", "cancelled": "Cancelled",
-            "returned": "Cancelled (returned undelivered)",
-            "completed": "Delivered", "pending_payment": "Processing",
-            "failed": "Failed"}.get(order.status, order.status.title())
+        if order.fulfilment_status == FulfilmentStatus.UNFULFILLED:
+            return "Paid"
+        return "Shipping date confirmed"
+    labels: dict[str, str] = {
+        OrderStatus.SHIPPED: "Shipped", OrderStatus.CANCELLED: "Cancelled",
+        OrderStatus.RETURNED: "Cancelled (returned undelivered)",
+        OrderStatus.COMPLETED: "Delivered", OrderStatus.PENDING_PAYMENT: "Processing",
+        OrderStatus.FAILED: "Failed"}
+    return labels.get(order.status, order.status.title())
 
 
 def history(session: Session, user_id: int) -> list[Order]:

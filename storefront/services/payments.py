@@ -16,6 +16,7 @@ from storefront.models import Order, Payment, PaymentMethod, Product
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import clock, mail, orders, refunds, rows, settlement, states
 from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.states import OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 PAYMENT_DEADLINE = timedelta(days=7)  # R-PAY-4, configurable through charge_due(...)
@@ -25,9 +26,9 @@ STALE_CLAIM = timedelta(minutes=10)
 def _claim(session: Session, order_id: int, from_status: tuple[str, ...]) -> bool:
     """Move the payment to 'charging' if it is still in one of from_status; one winner."""
     won = rows.changed(session, update(Order)
-                       .where(Order.id == order_id, Order.status == "placed",
+                       .where(Order.id == order_id, Order.status == OrderStatus.PLACED,
                               Order.payment_status.in_(from_status))
-                       .values(payment_status="charging", charge_due_at=clock.now())
+                       .values(payment_status=PaymentStatus.CHARGING, charge_due_at=clock.now())
                        .execution_options(synchronize_session=False))
     session.commit()
     session.expire_all()  # what is in memory predates the claim
@@ -43,7 +44,7 @@ def gateway_charge(gateway: Gateway, token: str, amount: int, key: str) -> Charg
 def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline: timedelta
                  = PAYMENT_DEADLINE, base_url: str = "") -> bool | None:
     """Charge a preorder whose shipping date is confirmed (R-PAY-3); None if not ours to do."""
-    if not _claim(session, order_id, ("incomplete",)):
+    if not _claim(session, order_id, (PaymentStatus.INCOMPLETE,)):
         return None
     order = session.get_one(Order, order_id)
     key = f"charge-{order.number}-{order.charge_attempts + 1}"
@@ -66,12 +67,12 @@ def _record(session: Session, order_id: int, key: str, result: ChargeResult,
                         gateway_ref=result.ref, error=result.error[:300],
                         created_at=clock.now()))
     if result.ok:
-        orders.move_payment(order, "paid", why="charged")
+        orders.move_payment(order, PaymentStatus.PAID, why="charged")
         order.paid_cents = order.total_cents
         order.paid_at, order.payment_due_by, order.charge_due_at = clock.now(), None, None
         orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({result.ref}).")
     else:
-        orders.move_payment(order, "failed", why="the charge failed")
+        orders.move_payment(order, PaymentStatus.FAILED, why="the charge failed")
         order.charge_due_at = None
         if order.payment_due_by is None:
             order.payment_due_by = clock.now() + deadline
@@ -88,17 +89,18 @@ def charge_due(session: Session, gateway: Gateway, *, deadline: timedelta = PAYM
     now = clock.now()
     stale = now - STALE_CLAIM
     due = session.scalars(select(Order.id).where(
-        Order.status == "placed",
-        ((Order.payment_status == "incomplete") & (Order.charge_due_at <= now))
-        | ((Order.payment_status == "charging") & (Order.charge_due_at <= stale)))).all()
+        Order.status == OrderStatus.PLACED,
+        ((Order.payment_status == PaymentStatus.INCOMPLETE) & (Order.charge_due_at <= now))
+        | ((Order.payment_status == PaymentStatus.CHARGING)
+           & (Order.charge_due_at <= stale)))).all()
     session.commit()
     counts = {"charged": 0, "failed": 0}
     for order_id in due:
         # A claim left by a crashed run is retried under its original idempotency key.
         session.execute(update(Order).where(Order.id == order_id,
-                                            Order.payment_status == "charging",
+                                            Order.payment_status == PaymentStatus.CHARGING,
                                             Order.charge_due_at <= stale)
-                        .values(payment_status="incomplete"))
+                        .values(payment_status=PaymentStatus.INCOMPLETE))
         session.commit()
         outcome = charge_order(session, gateway, order_id, deadline=deadline, base_url=base_url)
         if outcome is not None:
@@ -115,13 +117,14 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     if not states.can_update_payment(order):
         raise NotAllowed("This order has no payment to fix.")
     due_by = clock.aware(order.payment_due_by)
-    if order.payment_status == "failed" and due_by is not None and due_by <= clock.now():
+    failed = order.payment_status == PaymentStatus.FAILED
+    if failed and due_by is not None and due_by <= clock.now():
         raise NotAllowed("The payment deadline of this order has passed.")
     current = order.payment_method.kind if order.payment_method else "card"
     if method.kind != current:
         raise NotAllowed("The payment method cannot be changed after ordering; "
                          "use another card of the same method.")
-    if order.payment_status == "incomplete":
+    if order.payment_status == PaymentStatus.INCOMPLETE:
         _replace(session, order, method)
         return False
     order_id = order.id
@@ -130,9 +133,9 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     # The new card and the claim in one conditional UPDATE: of parallel submissions, only
     # the one that claims the charge sets its card.
     won = rows.changed(session, update(Order)
-                       .where(Order.id == order_id, Order.status == "placed",
-                              Order.payment_status == "failed")
-                       .values(payment_status="charging", charge_due_at=clock.now(),
+                       .where(Order.id == order_id, Order.status == OrderStatus.PLACED,
+                              Order.payment_status == PaymentStatus.FAILED)
+                       .values(payment_status=PaymentStatus.CHARGING, charge_due_at=clock.now(),
                                payment_method_id=method.id)
                        .execution_options(synchronize_session=False))
     if won != 1:
@@ -161,8 +164,8 @@ def _replace(session: Session, order: Order, method: PaymentMethod) -> None:
     session.add(method)
     session.flush()
     won = rows.changed(session, update(Order)
-                       .where(Order.id == order_id, Order.status == "placed",
-                              Order.payment_status == "incomplete")
+                       .where(Order.id == order_id, Order.status == OrderStatus.PLACED,
+                              Order.payment_status == PaymentStatus.INCOMPLETE)
                        .values(payment_method_id=method.id)
                        .execution_options(synchronize_session=False))
     if won != 1:
@@ -179,10 +182,10 @@ def cancel_overdue(session: Session, base_url: str = "") -> int:
     """The job: cancel orders still unpaid after their deadline, with an email (R-PAY-4)."""
     # Row locks: an Update Payment racing this job waits, then finds the order cancelled.
     overdue = session.scalars(select(Order).where(
-        Order.status == "placed", Order.payment_status == "failed",
+        Order.status == OrderStatus.PLACED, Order.payment_status == PaymentStatus.FAILED,
         Order.payment_due_by <= clock.now()).with_for_update()).all()
     for order in overdue:
-        orders.move(order, "cancelled", actor="system", why="payment deadline passed")
+        orders.move(order, OrderStatus.CANCELLED, actor="system", why="payment deadline passed")
         order.cancel_reason = "Payment was not completed by the deadline."
         release_stock(session, order)
         mail.queue(session, order.email, "payment_deadline_cancelled",

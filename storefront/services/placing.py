@@ -27,6 +27,7 @@ from storefront.services.checkout import (
     plan,
 )
 from storefront.services.errors import NotAllowed, PaymentFailed
+from storefront.services.states import CheckoutStatus, OrderStatus, PaymentStatus
 
 COUNTED = states.COUNTED
 
@@ -35,12 +36,13 @@ def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gat
             rules: Rules) -> Checkout:
     """Place the checkout's orders once; a repeat returns the same checkout (R-CHK-2)."""
     checkout = by_token(session, user, token)
-    if checkout.status != "open":
+    if checkout.status != CheckoutStatus.OPEN:
         session.rollback()
         return checkout
     claimed = rows.changed(session, update(Checkout)
-                           .where(Checkout.id == checkout.id, Checkout.status == "open")
-                           .values(status="placing"))
+                           .where(Checkout.id == checkout.id,
+                                  Checkout.status == CheckoutStatus.OPEN)
+                           .values(status=CheckoutStatus.PLACING))
     if claimed != 1:
         session.rollback()
         return by_token(session, user, token)
@@ -49,7 +51,7 @@ def confirm(session: Session, *, user: User, token: str, seen: str, gateway: Gat
     except Exception:
         session.rollback()
         raise
-    due = [o for o in placed if o.payment_status == "pending"]
+    due = [o for o in placed if o.payment_status == PaymentStatus.PENDING]
     if not due:
         complete(session, checkout, user, placed, rules)
         return checkout
@@ -91,8 +93,9 @@ def _place(session: Session, checkout: Checkout, user: User, seen: str, rules: R
     for position, p in enumerate(plan(cart, user.region or "", rules, discount)):
         order = Order(number=orders.new_number(), user_id=user.id, email=user.email,
                       checkout=checkout, position=position, kind=p.kind,
-                      status="pending_payment",
-                      payment_status="pending" if p.charge_now else "incomplete",
+                      status=OrderStatus.PENDING_PAYMENT,
+                      payment_status=(PaymentStatus.PENDING if p.charge_now
+                                      else PaymentStatus.INCOMPLETE),
                       items_cents=p.items_cents, shipping_cents=p.shipping_cents,
                       discount_cents=p.discount_cents, total_cents=p.total_cents,
                       shipping_address=dict(address),
@@ -144,7 +147,7 @@ def record_charge(session: Session, order: Order, out: settlement.Outcome) -> No
     session.add(Payment(order_id=order.id, kind="charge", amount_cents=order.total_cents,
                         idempotency_key=out.key, status="succeeded",
                         gateway_ref=out.result.ref, created_at=clock.now()))
-    orders.move_payment(order, "paid", why="charged at confirmation")
+    orders.move_payment(order, PaymentStatus.PAID, why="charged at confirmation")
     order.paid_cents, order.paid_at = order.total_cents, clock.now()
     orders.log_event(order, "charged", f"Charged {order.total_cents} cents ({out.result.ref}).")
 
@@ -152,9 +155,10 @@ def record_charge(session: Session, order: Order, out: settlement.Outcome) -> No
 def complete(session: Session, checkout: Checkout, user: User, placed: list[Order],
               rules: Rules) -> None:
     checkout = session.merge(checkout)
-    checkout.status, checkout.error = "completed", ""
+    checkout.status, checkout.error = CheckoutStatus.COMPLETED, ""
     for order in placed:
-        orders.move(session.merge(order), "placed", actor="system", why="checkout confirmed")
+        orders.move(session.merge(order), OrderStatus.PLACED, actor="system",
+                    why="checkout confirmed")
     cart = carts.get(session, carts.Owner(user_id=user.id))
     if cart is not None:
         carts.empty(session, cart)
@@ -171,8 +175,8 @@ def undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Or
     session.rollback()
     for order in placed:
         order = session.merge(order)
-        orders.move_payment(order, "failed", why="the checkout's payment failed")
-        orders.move(order, "failed", actor="system", why="payment declined at checkout")
+        orders.move_payment(order, PaymentStatus.FAILED, why="the checkout's payment failed")
+        orders.move(order, OrderStatus.FAILED, actor="system", why="payment declined at checkout")
         coupons.release(session, order)
         for line in order.lines:
             session.execute(update(Product).where(Product.id == line.product_id,
@@ -181,7 +185,7 @@ def undo(session: Session, gateway: Gateway, checkout: Checkout, placed: list[Or
         if order.id in outcomes:
             settlement.unwind(session, order, outcomes[order.id])
     checkout = session.merge(checkout)
-    checkout.status = "open"
+    checkout.status = CheckoutStatus.OPEN
     checkout.error = "Your payment was declined."
     session.commit()
     settlement.settle_checkout(session, gateway, checkout.id)

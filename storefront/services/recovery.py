@@ -20,6 +20,7 @@ from storefront.services import clock, rows, settlement
 from storefront.services.checkout import Rules
 from storefront.services.placing import complete, record_charge, undo
 from storefront.services.settlement import Outcome
+from storefront.services.states import CheckoutStatus, OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 STALE = timedelta(minutes=10)
@@ -27,8 +28,8 @@ STALE = timedelta(minutes=10)
 
 def _claim(session: Session, checkout_id: int) -> bool:
     won = rows.changed(session, update(Checkout)
-                       .where(Checkout.id == checkout_id, Checkout.status == "placing")
-                       .values(status="recovering"))
+                       .where(Checkout.id == checkout_id, Checkout.status == CheckoutStatus.PLACING)
+                       .values(status=CheckoutStatus.RECOVERING))
     session.commit()
     return won == 1
 
@@ -38,7 +39,7 @@ def stale_checkouts(session: Session) -> list[int]:
     cutoff = clock.now() - STALE
     return list(session.scalars(
         select(Checkout.id).join(Order, Order.checkout_id == Checkout.id)
-        .where(Checkout.status == "placing", Order.created_at <= cutoff).distinct()))
+        .where(Checkout.status == CheckoutStatus.PLACING, Order.created_at <= cutoff).distinct()))
 
 
 def recover_checkouts(session: Session, gateway: Gateway, base_url: str = "") -> dict[str, int]:
@@ -50,18 +51,18 @@ def recover_checkouts(session: Session, gateway: Gateway, base_url: str = "") ->
             continue
         checkout = session.get_one(Checkout, checkout_id)
         placed = list(session.scalars(select(Order).where(
-            Order.checkout_id == checkout_id, Order.status == "pending_payment")
+            Order.checkout_id == checkout_id, Order.status == OrderStatus.PENDING_PAYMENT)
             .options(selectinload(Order.lines))))
         user = session.get_one(User, checkout.user_id)
         session.commit()
-        due = [o for o in placed if o.payment_status == "pending"]
+        due = [o for o in placed if o.payment_status == PaymentStatus.PENDING]
         try:
             outcomes = {o.id: _looked_up(gateway, o) for o in due}
         except Exception as exc:
             log.warning("checkout %s: look-up unanswered (%s); retried later", checkout_id,
                         type(exc).__name__)
             session.execute(update(Checkout).where(Checkout.id == checkout_id)
-                            .values(status="placing"))
+                            .values(status=CheckoutStatus.PLACING))
             session.commit()
             done["waiting"] += 1
             continue

@@ -16,9 +16,10 @@ from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import clock, mail, orders, rows
 from storefront.services.errors import NotAllowed, NotFound
+from storefront.services.states import OrderStatus, PaymentStatus, RefundStatus
 
 log = logging.getLogger(__name__)
-PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+PENDING, SUCCEEDED, FAILED = RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED
 OPEN = (PENDING, FAILED)
 # Waits between tries: a minute, then longer, never more than six hours.
 BACK_OFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
@@ -123,7 +124,8 @@ def reopen(session: Session, refund: Refund, why: str) -> None:
     the order says so again and the refund is retried."""
     order = orders.lock(session, refund.order)
     order.refunded_cents -= refund.amount_cents
-    orders.move_payment(order, "partially_refunded" if order.refunded_cents else "paid",
+    orders.move_payment(order, PaymentStatus.PARTIALLY_REFUNDED if order.refunded_cents
+                        else PaymentStatus.PAID,
                         why="a refund failed after its confirmation")
     for payment in session.scalars(select(Payment).where(
             Payment.idempotency_key == refund.idempotency_key, Payment.kind == "refund")):
@@ -139,15 +141,16 @@ def reopen(session: Session, refund: Refund, why: str) -> None:
 def _confirmed(session: Session, refund: Refund, ref: str, base_url: str) -> None:
     order = orders.lock(session, refund.order)
     order.refunded_cents += refund.amount_cents
-    orders.move_payment(order, "refunded" if order.refunded_cents >= order.paid_cents
-                        else "partially_refunded", actor=refund.actor,
+    orders.move_payment(order, PaymentStatus.REFUNDED if order.refunded_cents >= order.paid_cents
+                        else PaymentStatus.PARTIALLY_REFUNDED, actor=refund.actor,
                         why=f"{refund.amount_cents} cents refunded")
     session.add(Payment(order_id=order.id, kind="refund", amount_cents=refund.amount_cents,
                         idempotency_key=refund.idempotency_key, status=SUCCEEDED,
                         gateway_ref=ref, created_at=clock.now()))
     orders.log_event(order, "refunded", f"Refunded {refund.amount_cents} cents ({ref}).",
                      refund.actor)
-    if order.status not in ("failed", "pending_payment"):  # customers hear of their orders
+    # customers hear of their orders
+    if order.status not in (OrderStatus.FAILED, OrderStatus.PENDING_PAYMENT):
         mail.queue(session, order.email, "refund",
                    {"order": order, "refunded": refund.amount_cents, "base_url": base_url})
 

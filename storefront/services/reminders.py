@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Order, OrderEvent, PaymentMethod
 from storefront.services import clock, mail, orders
+from storefront.services.states import OrderStatus, PaymentStatus
 
 REMIND_BEFORE_DEADLINE = timedelta(days=2)
 
@@ -34,7 +35,7 @@ def expires_before(method: PaymentMethod | None, release: date | None) -> bool:
 def expiring_cards(session: Session, base_url: str = "") -> int:
     """Email each customer whose uncharged preorder's card expires before the release."""
     waiting = session.scalars(select(Order).where(
-        Order.status == "placed", Order.payment_status == "incomplete",
+        Order.status == OrderStatus.PLACED, Order.payment_status == PaymentStatus.INCOMPLETE,
         Order.id.not_in(_reminded("card_expiry_reminder")))
         .options(selectinload(Order.lines), selectinload(Order.payment_method))).all()
     sent = 0
@@ -55,7 +56,7 @@ def payment_deadlines(session: Session, base_url: str = "") -> int:
     """Two days before the deadline of a failed charge, remind the customer once."""
     now = clock.now()
     due = session.scalars(select(Order).where(
-        Order.status == "placed", Order.payment_status == "failed",
+        Order.status == OrderStatus.PLACED, Order.payment_status == PaymentStatus.FAILED,
         Order.payment_due_by <= now + REMIND_BEFORE_DEADLINE, Order.payment_due_by > now,
         Order.id.not_in(_reminded("payment_reminder")))
         .options(selectinload(Order.payment_method))).all()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Order, OrderLine, Product
+from storefront.services.states import FulfilmentStatus, OrderStatus
 
 CSV_COLUMNS = ("shipping_date", "order", "name", "line1", "line2", "city", "state",
                "postal_code", "country", "phone", "product", "quantity", "items")
@@ -33,8 +34,8 @@ class Parcel:
 
 def _open(product: Product) -> Any:
     return (select(Order).join(OrderLine, OrderLine.order_id == Order.id)
-            .where(OrderLine.product_id == product.id, Order.status == "placed",
-                   Order.fulfilment_status == "date_confirmed",
+            .where(OrderLine.product_id == product.id, Order.status == OrderStatus.PLACED,
+                   Order.fulfilment_status == FulfilmentStatus.DATE_CONFIRMED,
                    Order.shipping_date.is_not(None)))
 
 
@@ -42,8 +43,9 @@ def dates(session: Session, product: Product) -> list[tuple[date, int]]:
     """The confirmed shipping dates of the product's open orders, with their order counts."""
     rows = session.execute(
         select(Order.shipping_date, func.count()).join(OrderLine, OrderLine.order_id == Order.id)
-        .where(OrderLine.product_id == product.id, Order.status == "placed",
-               Order.fulfilment_status == "date_confirmed", Order.shipping_date.is_not(None))
+        .where(OrderLine.product_id == product.id, Order.status == OrderStatus.PLACED,
+               Order.fulfilment_status == FulfilmentStatus.DATE_CONFIRMED,
+               Order.shipping_date.is_not(None))
         .group_by(Order.shipping_date).order_by(Order.shipping_date))
     return [(day, count) for day, count in rows if day is not None]
 

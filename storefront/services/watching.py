@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, OrderLine, Product, User, Watch, WatchEvent, WatchNotice
 from storefront.services import catalog, clock, mail, outbox
+from storefront.services.states import OrderStatus
 
 BATCH = 500
 CLOSING_NOTICE = timedelta(hours=48)
@@ -87,7 +88,7 @@ def upcoming_releases(session: Session, user_id: int) -> list[Upcoming]:
         .join(OrderLine, OrderLine.product_id == Product.id)
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.user_id == user_id, Order.kind == "preorder",
-               Order.status == "placed",
+               Order.status == OrderStatus.PLACED,
                Product.release_date >= clock.today())
         .order_by(Product.release_date, Order.number))
     return [Upcoming(*row) for row in rows]

@@ -11,6 +11,7 @@ from storefront.payments import setup as gateways
 from storefront.services import accounts, addresses, placing
 from storefront.services import checkout as checkouts
 from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
+from storefront.services.states import CheckoutStatus
 from storefront.web.common import (
     announce,
     form_values,
@@ -258,7 +259,7 @@ def done(token: str) -> tuple[str, int]:
         checkout = checkouts.by_token(db.session, current_user, token[:64])
     except NotFound:
         abort(404)
-    if checkout.status == "open":
+    if checkout.status == CheckoutStatus.OPEN:
         abort(404)
     announce("Order placed")
     return page("checkout/done.html", checkout=checkout), 200
