@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         pages,
         password,
         qa,
+        saved_methods,
         shop,
         social,
         staffauth,
@@ -150,7 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons,
-                   admin_refunds, media, social, password, addresses, health, watch, gallery):
+                   admin_refunds, media, social, password, addresses, health, watch, gallery,
+                   saved_methods):
         app.register_blueprint(module.bp)
     # The back office (issue 14).
     for module in (admin_reports, admin_orders_search, admin_backoffice):

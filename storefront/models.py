@@ -191,6 +191,9 @@ class PaymentMethod(Base):
     exp_month: Mapped[int | None] = mapped_column(Integer)
     exp_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Saved methods (issue 15): set when the customer consented to keep it for next time;
+    # the most recent is the default. Orders use copies, so removing one never touches them.
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def label(self) -> str:

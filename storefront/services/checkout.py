@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
 from storefront.payments import Gateway
-from storefront.services import addresses, cards_service, catalog, clock, coupons
+from storefront.services import addresses, cards_service, catalog, clock, coupons, saved_methods
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
 from storefront.services.coupons import Discount
@@ -162,11 +162,14 @@ def use_new_address(session: Session, checkout: Checkout, user: User,
 
 
 def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
-             form: dict[str, str], verify: bool = False) -> PaymentMethod:
-    """Check the card, have the gateway tokenise it, keep only token, brand, last 4, expiry."""
+             form: dict[str, str], verify: bool = False, save: bool = False) -> PaymentMethod:
+    """Check the card, have the gateway tokenise it, keep only token, brand, last 4, expiry;
+    with the customer's consent (save) a copy is kept for next time (issue 15)."""
     method = cards_service.new_card(session, user, gateway, form, verify=verify)
     checkout = session.merge(checkout)
     checkout.payment_method = method
+    if save:
+        session.add(saved_methods.copy_of(method, saved=True))
     session.commit()
     return method
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db, login_manager
 from storefront.models import ADDRESS_FIELDS, Checkout
 from storefront.payments import setup as gateways
-from storefront.services import accounts, addresses, placing
+from storefront.services import accounts, addresses, placing, saved_methods
 from storefront.services import checkout as checkouts
 from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
 from storefront.services.states import CheckoutStatus
@@ -64,7 +64,9 @@ def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
     return page(f"checkout/{step}.html", checkout=checkout, step=step, steps=STEPS,
                 done=STEPS.index(checkouts.next_step(checkout)), errors=errors or {},
                 values=values or {}, user=current_user, address_lines=addresses.lines,
-                gateway_collects_cards=gateways.current().collects_cards), status
+                gateway_collects_cards=gateways.current().collects_cards,
+                saved_cards=saved_methods.offered(db.session, current_user.id,
+                                                  gateways.current().name)), status
 
 
 @bp.get("/")
@@ -109,13 +111,23 @@ def payment() -> Response | tuple[str, int]:
     if request.method == "GET":
         return _step_page("payment", checkout)
     gateway = gateways.current()
-    method = "paypal" if request.form.get("method") == "paypal" else "card"
+    chosen = request.form.get("method", "")
+    if chosen.startswith("saved-"):
+        try:
+            saved_methods.use_saved(db.session, checkout, current_user,
+                                    int_arg(chosen.removeprefix("saved-")), gateway.name)
+        except (NotFound, ServiceError) as exc:
+            db.session.rollback()
+            return _step_page("payment", checkout, {"method": exc.message}, status=422)
+        return see_other(url_for("checkout.billing"))
+    method = "paypal" if chosen == "paypal" else "card"
     if method == "paypal" or not gateway.collects_cards:
         return _to_provider(checkout, method)
     card = form_values("card_number", "card_expiry", "card_cvc", "card_name")
     try:
         checkouts.use_card(db.session, checkout, current_user, gateway, card,
-                           verify=bool(current_app.config["VERIFY_CARDS"]))
+                           verify=bool(current_app.config["VERIFY_CARDS"]),
+                           save=bool(request.form.get("save_card")))
     except InvalidInput as exc:
         db.session.rollback()
         return _step_page("payment", checkout, exc.errors,

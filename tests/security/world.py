@@ -52,7 +52,7 @@ class World:
         return {"number": self.orders["open_preorder"], "address_id": self.us_address_id,
                 "user_id": self.us_id, "product_id": self.keychain_id, "code": self.coupon,
                 "slug": self.slug, "token": self.reset_token, "refund_id": self.refund_id,
-                "email_id": 1, "position": 0}
+                "email_id": 1, "position": 0, "method_id": 1}
 
 
 def _order_of(session, number: str) -> Order:
