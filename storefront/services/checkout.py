@@ -169,7 +169,7 @@ def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
     checkout = session.merge(checkout)
     checkout.payment_method = method
     if save:
-        session.add(saved_methods.copy_of(method, saved=True))
+        saved_methods.keep(session, method)
     session.commit()
     return method
 

@@ -28,6 +28,19 @@ def copy_of(method: PaymentMethod, saved: bool) -> PaymentMethod:
                          created_at=clock.now(), saved_at=clock.now() if saved else None)
 
 
+def keep(session: Session, method: PaymentMethod) -> PaymentMethod:
+    """Save a copy for next time (the customer consented); the same card saved before is
+    replaced, so the list never shows one card twice. The caller commits."""
+    for old in listed(session, method.user_id or 0):
+        if (old.gateway, old.kind, old.brand, old.last4, old.exp_month, old.exp_year) == (
+                method.gateway, method.kind, method.brand, method.last4, method.exp_month,
+                method.exp_year):
+            old.saved_at = None
+    saved = copy_of(method, saved=True)
+    session.add(saved)
+    return saved
+
+
 def listed(session: Session, user_id: int) -> list[PaymentMethod]:
     """Every method the customer saved, the default (most recently chosen) first."""
     return list(session.scalars(

@@ -96,3 +96,12 @@ def test_only_the_owner_can_use_or_remove_a_saved_method_issue_15(session):
         saved_methods.use_saved(session, checkouts.open_checkout(session, other), other,
                                 saved.id)
     assert saved_methods.listed(session, me.id) == [saved]
+
+
+def test_saving_the_same_card_again_keeps_one_entry_issue_15(session):
+    me = customer(session, "twice@example.com")
+    ready_checkout(session, me, {"pocket-cat-keychain": 1})
+    _save(session, me, VISA, datetime.now(UTC) - timedelta(days=1))
+    _save(session, me, MASTERCARD)
+    _save(session, me, VISA)
+    assert [m.last4 for m in saved_methods.listed(session, me.id)] == ["4242", "4444"]
