@@ -49,8 +49,10 @@ def store(session: Session, product: Product, data: bytes,
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def variants(image: str) -> tuple[tuple[int, int, str], ...]:
-    """(width, height, digest) of each thumbnail named by a product's image field."""
+    """(width, height, digest) of each thumbnail named by a product's image field (kept
+    per process: a catalogue page asks three times for each of its 24 products)."""
     found = []
     for part in image.removeprefix("media:").split(";"):
         size, _, digest = part.partition("=")
