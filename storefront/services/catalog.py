@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, joinedload
 from storefront.models import Product
 from storefront.services import clock
 from storefront.services.errors import (
+    InvalidQuantity,
     LimitExceeded,
-    NotAllowed,
     NotFound,
+    NotOnSale,
     OutOfStock,
     RegionRestricted,
 )
@@ -102,14 +103,14 @@ def availability(product: Product, region: str | None) -> Availability:
 def check_purchasable(product: Product, region: str | None, quantity: int) -> None:
     """Raise the named error that forbids buying `quantity` units now."""
     if quantity < 1:
-        raise NotAllowed("Choose a quantity of at least 1.", field="quantity")
+        raise InvalidQuantity("Choose a quantity of at least 1.", field="quantity")
     state = availability(product, region)
     if state.region_restricted:
         raise RegionRestricted(f"{product.name} is not sold in your region.")
     if product.stock is not None and product.stock <= 0:
         raise_stock(product)
     if not state.can_buy:
-        raise NotAllowed(f"{product.name}: {state.reason}")
+        raise NotOnSale(f"{product.name}: {state.reason}")
     limit = per_order_limit(product)
     if limit is not None and quantity > limit:
         raise_limit(product, limit)
