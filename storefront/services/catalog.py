@@ -8,7 +8,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.models import Product
-from storefront.services import clock
+from storefront.services import clock, likes
 from storefront.services.errors import (
     InvalidQuantity,
     LimitExceeded,
@@ -36,9 +36,9 @@ def list_products(session: Session, *, query: str = "", kind: str = "", month: s
                                                             Product.id.desc())
     words = query.strip()[:100]
     if words:
-        like = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Product.name.ilike(like, escape="\\"),
-                              Product.slug.ilike(like, escape="\\")))
+        like = likes.containing(words)
+        stmt = stmt.where(or_(Product.name.ilike(like, escape=likes.ESCAPE),
+                              Product.slug.ilike(like, escape=likes.ESCAPE)))
     if kind in ("preorder", "instock"):
         stmt = stmt.where(Product.kind == kind)
     first = _month_start(month)
