@@ -13,9 +13,9 @@ from storefront.services.errors import (
     InvalidQuantity,
     LimitExceeded,
     NotFound,
-    NotOnSale,
     OutOfStock,
     RegionRestricted,
+    WindowClosed,
 )
 
 DEFAULT_PREORDER_LIMIT = 3
@@ -110,7 +110,7 @@ def check_purchasable(product: Product, region: str | None, quantity: int) -> No
     if product.stock is not None and product.stock <= 0:
         raise_stock(product)
     if not state.can_buy:
-        raise NotOnSale(f"{product.name}: {state.reason}")
+        raise WindowClosed(f"{product.name}: {state.reason}")  # the one reason left
     limit = per_order_limit(product)
     if limit is not None and quantity > limit:
         raise_limit(product, limit)

@@ -57,10 +57,10 @@ class RegionRestricted(NotAllowed):
     code = "region_restricted"
 
 
-class NotOnSale(NotAllowed):
-    """The product cannot be bought now (not yet released, withdrawn, sold out)."""
+class WindowClosed(NotAllowed):
+    """The preorder window has closed (R-CAT-6)."""
 
-    code = "not_on_sale"
+    code = "window_closed"
 
 
 class InvalidQuantity(NotAllowed):
