@@ -16,6 +16,7 @@ from storefront import create_app, jobs, migrate
 from storefront.extensions import db
 from storefront.models import Base
 from storefront.services import accounts, clock, demo
+from tests.support.app import settings
 
 # Real scrypt costs ~50 ms a hash; tests hash hundreds of passwords. Production keeps
 # scrypt (tests/unit/test_accounts.py proves the default).
@@ -57,13 +58,6 @@ def database_url() -> Iterator[str]:
     if db.engine is not None:
         db.engine.dispose()
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def settings(database_url: str, **extra: object) -> dict:
-    return {"DATABASE_URL": database_url, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-            "BASE_URL": "http://localhost",
-            "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True, "PAGE_CACHE_SECONDS": 0,
-            "TESTING": True, **extra}
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, scoped_session
 
 from storefront.models import AuditEntry, Coupon, Order, Product, User
-from storefront.services import clock
+from storefront.services import clock, likes
 
 ACTOR_KEY = "audit_actor"
 AUDITED: dict[type, tuple[str, str]] = {
@@ -116,9 +116,9 @@ def entries(session: Session, *, entity: str = "", actor: str = "", key: str = "
     if entity:
         stmt = stmt.where(AuditEntry.entity == entity)
     if actor:
-        stmt = stmt.where(AuditEntry.actor.ilike(f"%{_escape(actor)}%", escape="\\"))
+        stmt = stmt.where(AuditEntry.actor.ilike(likes.containing(actor), escape=likes.ESCAPE))
     if key:
-        stmt = stmt.where(AuditEntry.entity_key.ilike(f"%{_escape(key)}%", escape="\\"))
+        stmt = stmt.where(AuditEntry.entity_key.ilike(likes.containing(key), escape=likes.ESCAPE))
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if since:
@@ -128,7 +128,3 @@ def entries(session: Session, *, entity: str = "", actor: str = "", key: str = "
     if before_id:
         stmt = stmt.where(AuditEntry.id < before_id)
     return list(session.scalars(stmt))
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -8,13 +8,14 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.models import Product
-from storefront.services import clock
+from storefront.services import clock, likes
 from storefront.services.errors import (
+    InvalidQuantity,
     LimitExceeded,
-    NotAllowed,
     NotFound,
     OutOfStock,
     RegionRestricted,
+    WindowClosed,
 )
 
 DEFAULT_PREORDER_LIMIT = 3
@@ -35,9 +36,9 @@ def list_products(session: Session, *, query: str = "", kind: str = "", month: s
                                                             Product.id.desc())
     words = query.strip()[:100]
     if words:
-        like = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Product.name.ilike(like, escape="\\"),
-                              Product.slug.ilike(like, escape="\\")))
+        like = likes.containing(words)
+        stmt = stmt.where(or_(Product.name.ilike(like, escape=likes.ESCAPE),
+                              Product.slug.ilike(like, escape=likes.ESCAPE)))
     if kind in ("preorder", "instock"):
         stmt = stmt.where(Product.kind == kind)
     first = _month_start(month)
@@ -102,14 +103,14 @@ def availability(product: Product, region: str | None) -> Availability:
 def check_purchasable(product: Product, region: str | None, quantity: int) -> None:
     """Raise the named error that forbids buying `quantity` units now."""
     if quantity < 1:
-        raise NotAllowed("Choose a quantity of at least 1.", field="quantity")
+        raise InvalidQuantity("Choose a quantity of at least 1.", field="quantity")
     state = availability(product, region)
     if state.region_restricted:
         raise RegionRestricted(f"{product.name} is not sold in your region.")
     if product.stock is not None and product.stock <= 0:
         raise_stock(product)
     if not state.can_buy:
-        raise NotAllowed(f"{product.name}: {state.reason}")
+        raise WindowClosed(f"{product.name}: {state.reason}")  # the one reason left
     limit = per_order_limit(product)
     if limit is not None and quantity > limit:
         raise_limit(product, limit)

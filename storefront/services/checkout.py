@@ -15,7 +15,14 @@ from storefront.services import addresses, cards_service, catalog, clock, coupon
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
 from storefront.services.coupons import Discount
-from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.errors import (
+    AccountRestricted,
+    CartEmpty,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RegionRestricted,
+)
 from storefront.services.states import CheckoutStatus
 
 
@@ -95,11 +102,12 @@ def fingerprint(cart: Cart, coupon_code: str = "") -> str:
 def check_cart(cart: Cart | None, user: User) -> Cart:
     """A cart the customer may check out: not empty, every line buyable in the region."""
     if cart is None or not cart.lines:
-        raise NotAllowed("Your cart is empty.")
+        raise CartEmpty("Your cart is empty.")
     if user.is_restricted:
-        raise NotAllowed("This account can no longer place orders"
-                         + (f" ({user.restricted_reason})" if user.restricted_reason else "")
-                         + ". Please contact support.")
+        raise AccountRestricted("This account can no longer place orders"
+                                + (f" ({user.restricted_reason})" if user.restricted_reason
+                                   else "")
+                                + ". Please contact support.")
     for line in cart.lines:
         catalog.check_purchasable(line.product, user.region, line.quantity)
     return cart
@@ -148,7 +156,7 @@ def use_saved_address(session: Session, checkout: Checkout, user: User, address_
     """Ship to an address from the book (it must be in the region, R-ACC-5)."""
     address = addresses.get_own(session, user, address_id)
     if address.country != user.region:
-        raise NotAllowed("Addresses must be in your account region.")
+        raise RegionRestricted("Addresses must be in your account region.")
     checkout.shipping_address = address.snapshot()
     session.commit()
 

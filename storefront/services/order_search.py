@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, bindparam, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from storefront.models import Order, OrderLine, Product
-from storefront.services import orders
+from storefront.services import likes, orders
 from storefront.services.states import PaymentStatus
 
 PAGE_SIZE = 50
@@ -59,10 +59,6 @@ class Search:
         return {k: v for k, v in values.items() if v}
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
@@ -77,17 +73,18 @@ def filtered(search: Search, stmt: Any, dialect: str = "") -> Any:
         # A whole order number can only be that order: the unique index answers at once.
         stmt = stmt.where(Order.number == search.q.upper())
     elif search.q:
-        like = _like(search.q)
+        like = likes.containing(search.q)
         if dialect == "postgresql":  # the trigram index's expression (migration 0008)
             # The pattern is written into the statement (safely quoted), so PostgreSQL plans
             # each search for its own pattern: a prepared statement's generic plan would walk
             # the newest-first index through every order for a rare one.
             pattern: Any = bindparam("search_like", like.lower(), literal_execute=True)
-            stmt = stmt.where(literal_column(SEARCH_SQL).like(pattern, escape="\\"))
+            stmt = stmt.where(literal_column(SEARCH_SQL).like(pattern, escape=likes.ESCAPE))
         else:
             stmt = stmt.where(or_(
-                Order.number.ilike(like, escape="\\"), Order.email.ilike(like, escape="\\"),
-                Order.shipping_address["full_name"].as_string().ilike(like, escape="\\")))
+                Order.number.ilike(like, escape=likes.ESCAPE),
+                Order.email.ilike(like, escape=likes.ESCAPE),
+                Order.shipping_address["full_name"].as_string().ilike(like, escape=likes.ESCAPE)))
     if search.product:
         stmt = stmt.where(Order.id.in_(
             select(OrderLine.order_id).join(Product, Product.id == OrderLine.product_id)

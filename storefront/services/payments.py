@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, Payment, PaymentMethod, Product
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, mail, orders, refunds, rows, settlement, states
+from storefront.services import (
+    clock,
+    idempotency,
+    mail,
+    orders,
+    refunds,
+    rows,
+    settlement,
+    states,
+)
 from storefront.services.errors import InvalidInput, NotAllowed
 from storefront.services.states import OrderStatus, PaymentStatus
 
@@ -47,7 +56,7 @@ def charge_order(session: Session, gateway: Gateway, order_id: int, *, deadline:
     if not _claim(session, order_id, (PaymentStatus.INCOMPLETE,)):
         return None
     order = session.get_one(Order, order_id)
-    key = f"charge-{order.number}-{order.charge_attempts + 1}"
+    key = idempotency.key("charge", order.number, order.charge_attempts + 1)
     token = order.payment_method.token if order.payment_method else ""
     amount = order.total_cents
     session.commit()
@@ -146,7 +155,7 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     session.commit()
     session.expire_all()
     order = session.get_one(Order, order_id)
-    key = f"charge-{order.number}-{order.charge_attempts + 1}"
+    key = idempotency.key("charge", order.number, order.charge_attempts + 1)
     token, amount = method.token, order.total_cents
     session.commit()
     result = gateway_charge(gateway, token, amount, key)

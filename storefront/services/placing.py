@@ -26,7 +26,16 @@ from storefront.services.checkout import (
     next_step,
     plan,
 )
-from storefront.services.errors import NotAllowed, PaymentFailed
+from storefront.services.errors import (
+    CartChanged,
+    CouponRefused,
+    LimitExceeded,
+    NotAllowed,
+    OutOfStock,
+    PaymentFailed,
+    RegionRestricted,
+    StepsIncomplete,
+)
 from storefront.services.states import CheckoutStatus, OrderStatus, PaymentStatus
 
 COUNTED = states.COUNTED
@@ -73,18 +82,19 @@ def _place(session: Session, checkout: Checkout, user: User, seen: str, rules: R
     # Lock the customer so their own concurrent orders count against per-customer limits.
     session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if next_step(checkout) != "confirm":
-        raise NotAllowed("Please complete every checkout step first.")
+        raise StepsIncomplete("Please complete every checkout step first.")
     cart = check_cart(carts.get(session, carts.Owner(user_id=user.id)), user)
     if fingerprint(cart, checkout.coupon_code) != seen:
-        raise NotAllowed("Your cart changed since you reviewed it. Please check the orders "
-                         "below and confirm again.")
+        raise CartChanged("Your cart changed since you reviewed it. Please check the orders "
+                          "below and confirm again.")
     address = checkout.shipping_address or {}
     if address.get("country") != user.region:
-        raise NotAllowed("The shipping address must be in your account region.")
+        raise RegionRestricted("The shipping address must be in your account region.")
     try:
         discount = discount_for(session, checkout, user, cart, rules)
     except NotAllowed as exc:
-        raise NotAllowed(f"{exc.message} Remove the coupon to continue.") from None
+        raise CouponRefused(f"{exc.message} Remove the coupon to continue.",
+                            field=exc.field) from None
     for line in cart.lines:
         _check_customer_limit(session, user, line.product, line.quantity)
         _take_stock(session, line.product, line.quantity)
@@ -124,8 +134,8 @@ def _check_customer_limit(session: Session, user: User, product: Product, quanti
                                             OrderLine.product_id == product.id,
                                             Order.status.in_(COUNTED))) or 0
     if had + quantity > product.per_customer_limit:
-        raise NotAllowed(f"{product.name} is limited to {product.per_customer_limit} per "
-                         f"customer; you have already ordered {had}.")
+        raise LimitExceeded(f"{product.name} is limited to {product.per_customer_limit} per "
+                            f"customer; you have already ordered {had}.")
 
 
 def _take_stock(session: Session, product: Product, quantity: int) -> None:
@@ -137,7 +147,7 @@ def _take_stock(session: Session, product: Product, quantity: int) -> None:
                          .values(stock=Product.stock - quantity)
                          .execution_options(synchronize_session=False))
     if taken != 1:
-        raise NotAllowed(f"Sorry, {product.name} is no longer available in that quantity. "
+        raise OutOfStock(f"Sorry, {product.name} is no longer available in that quantity. "
                          "Please change your cart.")
     session.refresh(product, ["stock"])
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Checkout, Order, User
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, rows, settlement
+from storefront.services import clock, idempotency, rows, settlement
 from storefront.services.checkout import Rules
 from storefront.services.placing import complete, record_charge, undo
 from storefront.services.settlement import Outcome
@@ -81,15 +81,15 @@ def _looked_up(gateway: Gateway, order: Order) -> Outcome:
     """What the provider did for this order, from its keys; raises when it does not answer."""
     amount = order.total_cents
     for kind in ("charge", "capture"):
-        key = f"{kind}-{order.number}"
+        key = idempotency.key(kind, order.number)
         found = gateway.lookup(key)
         if found is not None and found.ok:
             return Outcome(kind, key, amount, found)
-    key = f"auth-{order.number}"
+    key = idempotency.key("auth", order.number)
     held = gateway.lookup(key)
     if held is not None and held.ok:
         return Outcome("auth", key, amount, held, held=held.ref)
-    return Outcome("charge", f"charge-{order.number}", amount,
+    return Outcome("charge", idempotency.key("charge", order.number), amount,
                    ChargeResult(ok=False, error="No charge was made."))
 
 

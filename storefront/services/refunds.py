@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, mail, orders, rows
+from storefront.services import clock, idempotency, mail, orders, rows
 from storefront.services.errors import NotAllowed, NotFound
 from storefront.services.states import OrderStatus, PaymentStatus, RefundStatus
 
@@ -56,7 +56,7 @@ def open_refund(session: Session, order: Order, amount: int, *, reason: str, act
     count = session.scalar(select(func.count()).select_from(Refund)
                            .where(Refund.order_id == order.id)) or 0
     refund = Refund(order_id=order.id, amount_cents=amount, status=PENDING,
-                    idempotency_key=f"refund-{order.number}-{count + 1}",
+                    idempotency_key=idempotency.key("refund", order.number, count + 1),
                     charge_ref=charge_ref(session, order), reason=reason[:300],
                     actor=actor, next_attempt_at=clock.now(), created_at=clock.now())
     session.add(refund)

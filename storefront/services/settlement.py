@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, orders, refunds
+from storefront.services import clock, idempotency, orders, refunds
 
 log = logging.getLogger(__name__)
 UNKNOWN, PENDING = "unknown", "pending"
@@ -58,13 +58,13 @@ def ask(call: Callable[[], ChargeResult], lookup: Callable[[], ChargeResult | No
 def take(gateway: Gateway, token: str, due: list[Order]) -> dict[int, Outcome]:
     """Take the money of a checkout's orders due now, all or (as far as it can) none."""
     if len(due) == 1:
-        order, key = due[0], f"charge-{due[0].number}"
+        order, key = due[0], idempotency.key("charge", due[0].number)
         result = ask(partial(gateway.charge, token, order.total_cents, key),
                      partial(gateway.lookup, key))
         return {order.id: Outcome("charge", key, order.total_cents, result)}
     held: dict[int, Outcome] = {}
     for order in due:
-        key = f"auth-{order.number}"
+        key = idempotency.key("auth", order.number)
         result = ask(partial(gateway.authorize, token, order.total_cents, key),
                      partial(gateway.lookup, key))
         held[order.id] = Outcome("auth", key, order.total_cents, result,
@@ -75,7 +75,7 @@ def take(gateway: Gateway, token: str, due: list[Order]) -> dict[int, Outcome]:
         return held
     taken: dict[int, Outcome] = dict(held)
     for order in due:
-        key, ref = f"capture-{order.number}", held[order.id].held
+        key, ref = idempotency.key("capture", order.number), held[order.id].held
         result = ask(partial(gateway.capture, ref, order.total_cents, key),
                      partial(gateway.lookup, key))
         taken[order.id] = Outcome("capture", key, order.total_cents, result, held=ref)
@@ -116,7 +116,7 @@ def money_taken(session: Session, order: Order, kind: str, key: str, amount: int
 def release(session: Session, order: Order, held: str) -> None:
     """An authorisation to void (retried until the provider answers)."""
     session.add(Payment(order_id=order.id, kind="void", amount_cents=0,
-                        idempotency_key=f"void-{order.number}", status=PENDING,
+                        idempotency_key=idempotency.key("void", order.number), status=PENDING,
                         gateway_ref=held, created_at=clock.now()))
 
 

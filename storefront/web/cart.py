@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db
 from storefront.services import cart as carts
 from storefront.services import catalog
-from storefront.services.errors import ServiceError
+from storefront.services.errors import InvalidQuantity, ServiceError
 from storefront.web.common import (
     announce,
     fragment_target,
@@ -45,7 +45,7 @@ def add() -> Response | tuple[str, int]:
         db.session.rollback()
         if fragment_target():
             return page("cart/added.html", error=exc.message, count=None), 422
-        flash(exc.message, "error")
+        flash(exc.message, f"error:{exc.code}")
         return see_other(url_for("shop.product", slug=slug) if slug else url_for("shop.index"))
     remember_cart(cart)
     if fragment_target():
@@ -71,13 +71,13 @@ def remove(product_id: int) -> Response | tuple[str, int]:
 def _change(product_id: int, quantity: int) -> Response | tuple[str, int]:
     try:
         if quantity < 0:
-            raise ServiceError("Enter a quantity of 0 or more.")
+            raise InvalidQuantity("Enter a quantity of 0 or more.", field="quantity")
         remember_cart(carts.set_quantity(db.session, owner(), product_id, quantity))
     except ServiceError as exc:
         db.session.rollback()
         if fragment_target():
             return _cart_page(exc.message, 422)
-        flash(exc.message, "error")
+        flash(exc.message, f"error:{exc.code}")
         return see_other(url_for("cart.show"))
     if fragment_target():
         announce("Removed from cart" if quantity == 0 else "Cart updated")

@@ -53,7 +53,7 @@ def _current() -> Checkout | Response:
         return checkouts.start(db.session, current_user, request_cart())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.message, f"error:{exc.code}")
         return see_other(url_for("cart.show"))
 
 
@@ -162,7 +162,7 @@ def approved(method: str) -> Response:
                                request.args.get("token", "")[:4000])
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.message, f"error:{exc.code}")
         return see_other(url_for("checkout.payment"))
     flash("PayPal is set as your payment method." if method == "paypal" else
           "Your card is saved for this order.", "success")
@@ -258,7 +258,7 @@ def place() -> Response:
         abort(404)
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(exc.message, f"error:{exc.code}")
         return see_other(url_for("checkout.payment" if isinstance(exc, PaymentFailed)
                                  else "cart.show"))
     return see_other(url_for("checkout.done", token=checkout.token))

@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.checks.checkers import AXE, need
-
-from .conftest import PASSWORD, US, _with_timeouts, click_continue, fill_payment
+from tests.support.e2e import PASSWORD, US, click_continue, fill_payment, with_timeouts
 
 pytestmark = pytest.mark.e2e
 
@@ -76,9 +75,9 @@ class Auditor:
 def audit(request, new_context) -> Auditor:
     js, width = request.param
     viewport = {"width": width, "height": 800}
-    context = _with_timeouts(new_context(java_script_enabled=js, bypass_csp=True,
+    context = with_timeouts(new_context(java_script_enabled=js, bypass_csp=True,
                                          viewport=viewport))
-    twin = None if js else _with_timeouts(new_context(bypass_csp=True, viewport=viewport))
+    twin = None if js else with_timeouts(new_context(bypass_csp=True, viewport=viewport))
     return Auditor(context.new_page(), js, width, twin.new_page() if twin else None)
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import FR, PASSWORD, US, buy, confirmed_order_numbers, login, wait_for_mail
+from tests.support.e2e import FR, PASSWORD, US, buy, confirmed_order_numbers, login, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 STAFF, STAFF_PASSWORD = "staff@example.com", "Staff-Passw0rd!"

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import (
+from tests.support.e2e import (
     US,
     VISA,
     buy,

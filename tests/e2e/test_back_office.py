@@ -10,7 +10,16 @@ import io
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import FR, US, buy, confirmed_order_numbers, login, mailbox, qa_post, wait_for_mail
+from tests.support.e2e import (
+    FR,
+    US,
+    buy,
+    confirmed_order_numbers,
+    login,
+    mailbox,
+    qa_post,
+    wait_for_mail,
+)
 
 pytestmark = pytest.mark.e2e
 STAFF, CLERK, STAFF_PASSWORD = "staff@example.com", "clerk@example.com", "Staff-Passw0rd!"

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import FR, NEW, PASSWORD, US, add_to_cart, login
+from tests.support.e2e import FR, NEW, PASSWORD, US, add_to_cart, login
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import (
+from tests.support.e2e import (
     US,
     add_to_cart,
     checkout_until_confirm,

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import (
+from tests.support.e2e import (
     DEBIT_CARD,
     DECLINED_CARD,
     US,

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.money import assert_money_adds_up_in
-
-from .conftest import (
+from tests.support.e2e import (
     STORE_DATABASES,
     US,
     buy,
@@ -20,6 +19,7 @@ from .conftest import (
     qa_post,
     wait_for_mail,
 )
+
 from .test_after_order import finalize, open_admin_order, open_my_order, place, soon, staff
 from .test_payments import choose_paypal, to_payment_step
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import _with_timeouts, running_store
+from tests.support.e2e import running_store, with_timeouts
 
 PRODUCT = "/products/aurora-knight-figure"
 
@@ -22,7 +22,7 @@ def cached_store(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def visitor(browser: Browser, javascript: bool = True) -> Page:
-    return _with_timeouts(browser.new_context(java_script_enabled=javascript)).new_page()
+    return with_timeouts(browser.new_context(java_script_enabled=javascript)).new_page()
 
 
 def open_product(page: Page, store: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import FR, NEW, PASSWORD, login
+from tests.support.e2e import FR, NEW, PASSWORD, login
 
 pytestmark = pytest.mark.e2e
 

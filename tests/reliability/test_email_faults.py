@@ -12,8 +12,8 @@ from storefront.extensions import db
 from storefront.models import Email
 from storefront.services import clock
 from tests.builders import hidden, login, web_checkout_to_confirm
-from tests.conftest import settings
 from tests.smtp import free_port, smtp_server
+from tests.support.app import settings
 
 
 def test_orders_complete_with_the_mail_server_down_and_mail_follows_once_it_is_back(

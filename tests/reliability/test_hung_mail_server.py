@@ -14,7 +14,7 @@ from sqlalchemy import select
 from storefront import create_app
 from storefront.extensions import db
 from storefront.models import Email
-from tests.conftest import settings
+from tests.support.app import settings
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from storefront import create_app
 from storefront.extensions import limiter
 from storefront.models import Address, Order
 from tests.builders import VISA
-from tests.conftest import settings
 from tests.security.world import (
     CUSTOMER,
     OTHER,
@@ -21,6 +20,7 @@ from tests.security.world import (
     logged_in,
     rules,
 )
+from tests.support.app import settings
 
 PREFIXES = ("/account", "/checkout", "/admin")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}

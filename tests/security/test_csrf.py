@@ -16,7 +16,6 @@ from flask import Flask
 
 from storefront import create_app
 from storefront.extensions import csrf
-from tests.conftest import settings
 from tests.security.world import (
     CUSTOMER,
     STAFF,
@@ -28,6 +27,7 @@ from tests.security.world import (
     logged_in,
     rules,
 )
+from tests.support.app import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # Blueprints exempt from CSRF by design; all are registered only in QA mode, under /_qa/.

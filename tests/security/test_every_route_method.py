@@ -4,8 +4,8 @@ a customer and staff, with empty bodies: never a 5xx."""
 from __future__ import annotations
 
 from storefront import create_app
-from tests.conftest import settings
 from tests.security.world import CUSTOMER, STAFF, build_world, clone, fill, logged_in
+from tests.support.app import settings
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
 # These end the session or the data the others need: tried last, once per role.

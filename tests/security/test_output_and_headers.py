@@ -16,7 +16,6 @@ from storefront.extensions import db
 from storefront.models import Base, Email, Order, Product
 from storefront.services import mail
 from tests.builders import VISA, confirm, hidden, ready_checkout, user, web_checkout_to_confirm
-from tests.conftest import settings
 from tests.security.world import (
     CUSTOMER,
     SESSION_COOKIE,
@@ -28,6 +27,7 @@ from tests.security.world import (
     session_cookie,
 )
 from tests.smtp import smtp_server
+from tests.support.app import settings
 
 SCRIPT = "<script>alert(\"xss\")</script>"
 ATTRIBUTE = "\" onmouseover=\"alert('xss')\" x=\""

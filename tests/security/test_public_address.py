@@ -14,8 +14,8 @@ from storefront.extensions import db
 from storefront.models import Email, Order
 from storefront.payments import setup as gateways
 from tests.builders import hidden, login, web_checkout_to_confirm
-from tests.conftest import settings
 from tests.security.world import STAFF
+from tests.support.app import settings
 
 PUBLIC = "https://shop.example"
 FORGED = "evil.example"

@@ -6,7 +6,7 @@ import itertools
 
 from storefront import create_app
 from storefront.qa_providers import tokens
-from tests.conftest import settings
+from tests.support.app import settings
 
 ODD = ["", "code", "token", "code id_token", "xyz", "'\"<>", "\r\nSet-Cookie: x=1", "%00",
        "../../etc/passwd", "http://evil.example/", "javascript:alert(1)", "é" * 300]

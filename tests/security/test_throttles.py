@@ -11,7 +11,7 @@ from flask import Flask
 
 from storefront import create_app
 from storefront.extensions import limiter
-from tests.conftest import settings
+from tests.support.app import settings
 
 RIGHT = "Qa-Passw0rd!"
 WRONG = "Wrong-Passw0rd!"

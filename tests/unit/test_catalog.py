@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from storefront.services import catalog, clock
-from storefront.services.errors import LimitExceeded, NotAllowed, OutOfStock, RegionRestricted
+from storefront.services.errors import LimitExceeded, OutOfStock, RegionRestricted, WindowClosed
 from tests.builders import product
 
 
@@ -52,7 +52,7 @@ def test_a_product_not_sold_in_a_region_cannot_be_bought_there_R_CAT_4(session):
 def test_a_closed_preorder_window_stops_preorders_R_CAT_6(session):
     closed = product(session, "closed-window-figure")
     assert not catalog.availability(closed, "US").can_buy
-    with pytest.raises(NotAllowed):
+    with pytest.raises(WindowClosed):
         catalog.check_purchasable(closed, "US", 1)
     aurora = product(session, "aurora-knight-figure")
     clock.use(clock.now() + timedelta(days=61))

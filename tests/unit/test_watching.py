@@ -15,7 +15,7 @@ from storefront.services import clock, mail, products, watching
 from tests.builders import product, user
 from tests.smtp import smtp_server
 
-BASE = "http://localhost"  # the tests' STOREFRONT_BASE_URL (tests/conftest.py)
+BASE = "http://localhost"  # the tests' STOREFRONT_BASE_URL (tests/support/app.py)
 
 
 def watch(session, email: str, slug: str) -> None:

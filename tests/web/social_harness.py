@@ -18,9 +18,9 @@ from werkzeug.test import TestResponse
 from storefront import create_app
 from storefront.extensions import db
 from storefront.qa_providers import credentials
-from tests.conftest import settings
+from tests.support.app import settings
 
-SECRET_KEY = "test"  # tests.conftest.settings: the providers derive the client secrets from it
+SECRET_KEY = "test"  # tests.support.app.settings: the providers derive the client secrets from it
 
 
 class ProviderServer:

@@ -8,7 +8,7 @@ import pytest
 from storefront import create_app
 from storefront.config import ConfigError
 from tests.builders import hidden, login, web_checkout_to_confirm
-from tests.conftest import settings
+from tests.support.app import settings
 
 
 def place(client, items) -> str:

@@ -19,7 +19,7 @@ from storefront.models import Email, Order, Product, Shipment, TestGatewayCharge
 from storefront.services import aftercare, clock
 from storefront.web import media
 from tests.builders import confirm, counted, customer, login, ready_checkout, user
-from tests.conftest import settings
+from tests.support.app import settings
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")
 

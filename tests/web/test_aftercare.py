@@ -11,7 +11,7 @@ from storefront import create_app
 from storefront.models import Email, Order
 from storefront.services import clock, fulfilment
 from tests.builders import VISA, confirm, hidden, login, ready_checkout, user
-from tests.conftest import settings
+from tests.support.app import settings
 
 FAILS_LATER = VISA | {"card_number": "4000 0000 0000 0341"}
 NEW_ADDRESS = {"full_name": "Robin Park", "line1": "9 Elm Road", "line2": "", "city": "Boston",

@@ -80,7 +80,7 @@ def test_logout_ends_the_session(client):
 def test_logins_are_throttled_R_ACC_9(app, database_url):
     from storefront import create_app
     from storefront.extensions import limiter
-    from tests.conftest import settings
+    from tests.support.app import settings
 
     throttled = create_app(settings(database_url, RATELIMIT_ENABLED=True,
                                     LOGIN_RATE_LIMIT="3 per minute"))

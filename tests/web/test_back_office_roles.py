@@ -13,7 +13,7 @@ from storefront.extensions import db
 from storefront.models import Product, User
 from storefront.services import accounts, roles
 from tests.builders import login, user
-from tests.conftest import settings
+from tests.support.app import settings
 
 CLERK = ("clerk@example.com", "Staff-Passw0rd!")  # the demo `staff` (not manager) account
 

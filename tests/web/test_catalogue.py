@@ -119,7 +119,7 @@ def test_counts_are_kept_a_few_seconds_per_process_outside_tests_and_qa(database
     """Pages of the same filters share their counts (the products themselves are always
     read afresh), so a catalogue page at any size mostly runs one statement."""
     from storefront import create_app
-    from tests.conftest import settings
+    from tests.support.app import settings
 
     kept = create_app(settings(database_url, TESTING=False, CATALOGUE_COUNTS_SECONDS=30))
     client = kept.test_client()

@@ -144,7 +144,7 @@ def test_a_new_address_missing_its_postal_code_names_the_field(client):
 def test_an_empty_cart_cannot_check_out(client):
     login(client)
     response = client.get("/checkout/", follow_redirects=True)
-    assert b"Your cart is empty" in response.data
+    assert b'data-code="cart_empty"' in response.data
 
 
 def test_another_customers_checkout_result_is_404(client, app):

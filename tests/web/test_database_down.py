@@ -11,8 +11,8 @@ from sqlalchemy import create_engine, text
 
 from storefront import create_app
 from storefront.extensions import db
-from tests.conftest import settings
 from tests.smtp import free_port
+from tests.support.app import settings
 
 POSTGRES = os.environ.get("STOREFRONT_TEST_DATABASE_URL", "").startswith("postgresql")
 

@@ -13,7 +13,7 @@ from storefront import create_app
 from storefront.models import Product
 from storefront.web import pagecache
 from tests.builders import counted, hidden, login
-from tests.conftest import settings
+from tests.support.app import settings
 
 PRODUCT = "/products/aurora-knight-figure"
 

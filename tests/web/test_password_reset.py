@@ -12,7 +12,7 @@ from storefront.extensions import limiter
 from storefront.models import Email
 from storefront.services import clock
 from tests.builders import PASSWORD, login
-from tests.conftest import settings
+from tests.support.app import settings
 
 NEW_PASSWORD = "New-Passw0rd?"
 

@@ -13,7 +13,7 @@ from storefront.models import Order, PaymentMethod, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
 from storefront.services import payments
 from tests.builders import VISA, hidden, login
-from tests.conftest import settings
+from tests.support.app import settings
 
 
 def to_payment_step(client, slug="pocket-cat-keychain"):

@@ -13,8 +13,8 @@ from storefront.extensions import db
 from storefront.models import Email, Order, PaymentMethod, Product, Refund
 from storefront.services import clock
 from tests.builders import VISA, confirm, login, ready_checkout, user
-from tests.conftest import settings
 from tests.money import assert_money_adds_up
+from tests.support.app import settings
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")
 

@@ -9,7 +9,7 @@ import pytest
 from stripe import WebhookSignature
 
 from storefront import create_app
-from tests.conftest import settings
+from tests.support.app import settings
 
 SECRET = "whsec_test_secret"
 URL = "/payments/stripe/webhook"

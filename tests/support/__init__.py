@@ -1,0 +1,1 @@
+"""Importable test support (helpers shared by test modules; fixtures stay in conftest files)."""
