@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import (
+from tests.support.e2e import (
     US,
     add_to_cart,
     checkout_until_confirm,
