@@ -116,7 +116,10 @@ def measure(engine: str, url: str, count: int, seconds: int, work: Path) -> list
                "STOREFRONT_SECRET_KEY": secrets.token_hex(32),
                "STOREFRONT_PAGE_CACHE_SECONDS": cache,
                "STOREFRONT_HUEY_SQLITE_PATH": str(work / "huey.db"),
-               "STOREFRONT_BASE_URL": "http://127.0.0.1"}
+               "STOREFRONT_BASE_URL": "http://127.0.0.1",
+               # production refuses the test gateway; the catalogue takes no payment
+               "STOREFRONT_PAYMENT_GATEWAY": "stripe",
+               "STOREFRONT_STRIPE_SECRET_KEY": "sk_test_bench_no_payments"}
         env.pop("STOREFRONT_QA_MODE", None)
         with Gunicorn(env, work / f"{engine}-{cache}.log", workers=2, threads=1) as server:
             for name, path in PAGES.items():
