@@ -35,6 +35,10 @@ chromium:
 # The checkers of tests/checks and bench/ (axe-core, vnu-jar, lighthouse), pinned by
 # package-lock.json, into node_modules/ (git-ignored); vnu-jar needs Java (Debian's JRE).
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's Node.js and npm for the page checkers"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; fi; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
