@@ -13,6 +13,11 @@ def usd(cents: int) -> str:
     return format_currency(Decimal(cents) / 100, "USD", locale="en_US")
 
 
+def plain(cents: int) -> str:
+    """12345 -> '123.45': the amount as forms, CSV files and schema.org write it."""
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def parse_usd(text: str) -> int:
     """'1,249.00' -> 124900; raises ValueError on anything else."""
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, bindparam, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from storefront.models import Order, OrderLine, Product
-from storefront.services import likes, orders
+from storefront.services import likes, money, orders
 from storefront.services.states import PaymentStatus
 
 PAGE_SIZE = 50
@@ -145,5 +145,5 @@ def csv_rows(session: Session, search: Search) -> Iterator[list[Any]]:
     for number, placed, email, status, payment, total in result:
         placed = placed.replace(tzinfo=placed.tzinfo or UTC)
         yield [number, placed.astimezone(UTC).isoformat(timespec="seconds"), email, status,
-               payment, f"{total // 100}.{total % 100:02d}"]
+               payment, money.plain(total)]
     session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.models import Product, ProductImage
-from storefront.services import accounts, clock, facts, fulfilment, images, watching
+from storefront.services import accounts, clock, facts, fulfilment, images, money, watching
 from storefront.services.errors import InvalidInput
 from storefront.services.money import parse_usd
 
@@ -32,7 +32,7 @@ def form_of(product: Product) -> dict[str, str]:
     """A product as the text its admin form shows (and the CLI starts from)."""
     ends = clock.aware(product.preorder_ends_at)
     return {"name": product.name, "slug": product.slug, "kind": product.kind,
-            "price": f"{product.price_cents // 100}.{product.price_cents % 100:02d}",
+            "price": money.plain(product.price_cents),
             "description": product.description or "",
             "release_date": product.release_date.isoformat() if product.release_date else "",
             "preorder_ends": ends.date().isoformat() if ends else "",

@@ -11,8 +11,9 @@ from storefront.models import Order, Product, User
 from storefront.payments import setup as gateways
 from storefront.services import allocation, catalog, fulfilment, notes, roles
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
+from storefront.services.money import usd
 from storefront.web import staffauth
-from storefront.web.common import page, see_other
+from storefront.web.common import base_url, page, see_other
 
 bp = Blueprint("admin_office", __name__, url_prefix="/admin")
 Page = tuple[str, int]
@@ -26,10 +27,6 @@ def _staff_only() -> None:
 
 def _actor() -> str:
     return f"staff:{current_user.email}"
-
-
-def _base_url() -> str:
-    return request.host_url.rstrip("/")
 
 
 def _product_or_404(slug: str) -> Product:
@@ -64,7 +61,7 @@ def allocation_confirm(slug: str) -> Response:
     try:
         done = allocation.allocate(db.session, gateways.current(), item,
                                    request.form.get("units", ""), actor=_actor(),
-                                   base_url=_base_url(), expect_cancel=expected)
+                                   base_url=base_url(), expect_cancel=expected)
     except InvalidInput as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")
@@ -73,7 +70,7 @@ def allocation_confirm(slug: str) -> Response:
         flash(exc.message, "error")
     else:
         flash(f"Allocation done: {done.kept} order(s) kept, {len(done.cancelled)} cancelled "
-              f"and emailed, {done.refunded_cents / 100:.2f} USD refunded; "
+              f"and emailed, {usd(done.refunded_cents)} refunded; "
               f"{done.stock} unit(s) left to sell.", "success")
     return see_other(url_for("admin.product", slug=slug))
 

@@ -6,12 +6,13 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import request, url_for
+from flask import url_for
 from markupsafe import Markup
 
 from storefront.models import Product
-from storefront.services import catalog
+from storefront.services import catalog, money
 from storefront.web import media
+from storefront.web.common import base_url
 
 SCHEMA = "https://schema.org/"
 
@@ -25,14 +26,14 @@ def availability(product: Product) -> str:
 
 def product_ld(product: Product) -> dict[str, Any]:
     """A schema.org Product with one Offer: price in USD, availability, release date."""
-    url = url_for("shop.product", slug=product.slug, _external=True)
+    url = base_url() + url_for("shop.product", slug=product.slug)
     offer: dict[str, Any] = {
         "@type": "Offer", "url": url, "priceCurrency": "USD",
-        "price": f"{product.price_cents // 100}.{product.price_cents % 100:02d}",
+        "price": money.plain(product.price_cents),
         "availability": SCHEMA + availability(product)}
     item: dict[str, Any] = {
         "@context": SCHEMA, "@type": "Product", "name": product.name, "sku": product.slug,
-        "url": url, "image": request.host_url.rstrip("/") + media.image_url(product, 320),
+        "url": url, "image": base_url() + media.image_url(product, 320),
         "offers": offer}
     if product.description:
         item["description"] = product.description

@@ -86,3 +86,14 @@ def test_production_refuses_to_start_without_a_base_url(database_url):
                              BASE_URL=PUBLIC + "/", PAYMENT_GATEWAY="stripe",
                              STRIPE_SECRET_KEY="sk_test_x"))
     assert ok.config["BASE_URL"] == PUBLIC
+
+
+def test_the_product_pages_structured_data_links_to_the_public_address(database_url, app):
+    """Search engines read the JSON-LD's url and image: never the Host a request named."""
+    store = create_app(settings(database_url, BASE_URL=PUBLIC, PROXY_HOPS=1))
+    html = forged(store.test_client()).get("/products/aurora-knight-figure").get_data(
+        as_text=True)
+    data = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert f'"{PUBLIC}/products/aurora-knight-figure"' in data
+    assert f'"image": "{PUBLIC}/' in data or f'"image":"{PUBLIC}/' in data
+    assert FORGED not in data
