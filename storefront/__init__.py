@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 from whitenoise import WhiteNoise
 
 from storefront import config as settings_mod
@@ -58,9 +57,8 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from storefront import jobs, web
+    from storefront import jobs
     from storefront.payments import setup as payments_setup
-    from storefront.web import social
 
     db.init_app(app)
     digest.init_app(app)
@@ -77,8 +75,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     payments_setup.init_app(app)
     jobs.init_app(app)
-    web.init_app(app)
-    social.init_app(app)
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -112,63 +108,8 @@ def _static_headers(headers: Any, _path: str, _url: str) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
 
 
-class _IdConverter(IntegerConverter):
-    """<int:...> in URLs: ids beyond the database's integer range are simply not found."""
-
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def _register_blueprints(app: Flask) -> None:
-    app.url_map.converters["int"] = _IdConverter
-    from storefront import cli, qa_providers
-    from storefront.web import (
-        account,
-        addresses,
-        admin,
-        admin_backoffice,
-        admin_coupons,
-        admin_orders_search,
-        admin_refunds,
-        admin_reports,
-        auth,
-        cart,
-        checkout,
-        gallery,
-        health,
-        media,
-        pages,
-        password,
-        qa,
-        saved_methods,
-        shop,
-        social,
-        staffauth,
-        stripe_webhook,
-        testpay,
-        watch,
-    )
+    from storefront import cli, web
 
-    for module in (shop, cart, auth, checkout, account, pages, admin, admin_coupons,
-                   admin_refunds, media, social, password, addresses, health, watch, gallery,
-                   saved_methods):
-        app.register_blueprint(module.bp)
-    # The back office (issue 14).
-    for module in (admin_reports, admin_orders_search, admin_backoffice):
-        app.register_blueprint(module.bp)
-    staffauth.init_app(app)
-    if app.config["PAYMENT_GATEWAY"] == "test":
-        app.register_blueprint(testpay.bp)
-    if app.config["PAYMENT_GATEWAY"] == "stripe":
-        app.register_blueprint(stripe_webhook.bp)
-        csrf.exempt(stripe_webhook.bp)  # signed by Stripe instead
-    if app.config["QA_MODE"]:
-        app.register_blueprint(qa.bp)
-        csrf.exempt(qa.bp)
-        for provider_bp in qa_providers.blueprints:  # the local Google and Facebook
-            app.register_blueprint(provider_bp)
-        for view in qa_providers.machine_endpoints:  # their sign-in forms keep CSRF
-            csrf.exempt(view)
-        qa_providers.init_app(app)
+    web.init_app(app)
     cli.init_app(app)

@@ -33,7 +33,7 @@ WOULD_SUCCEED = {
     "account.cancel": {"reason": "mistake"},
     "account.request_exchange": {"reason": "Broken on arrival, please replace it."},
     "account.update_payment": VISA,
-    "addresses.edit": {"full_name": "Intruder", "line1": "1 Rue", "city": "Paris",
+    "account.address_edit": {"full_name": "Intruder", "line1": "1 Rue", "city": "Paris",
                        "postal_code": "75001", "country": "FR"},
 }
 

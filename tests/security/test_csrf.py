@@ -39,17 +39,17 @@ EXEMPT_BY_DESIGN = {
 # /_qa/) have token, userinfo and access_token endpoints the store's OAuth client calls
 # server to server, as Google's and Facebook's are; their sign-in forms carry a token.
 EXEMPT_VIEWS = {
-    "storefront.qa_providers.oidc.token": "qa_oidc.token",
-    "storefront.qa_providers.oidc.userinfo": "qa_oidc.userinfo",
-    "storefront.qa_providers.facebook.access_token": "qa_facebook.access_token",
-    "storefront.web.watch.unsubscribe": "watch.unsubscribe",
+    "storefront.web.qa.providers.oidc.token": "qa_oidc.token",
+    "storefront.web.qa.providers.oidc.userinfo": "qa_oidc.userinfo",
+    "storefront.web.qa.providers.facebook.access_token": "qa_facebook.access_token",
+    "storefront.web.shop.watch.unsubscribe": "shop.unsubscribe",
 }
 # Where csrf.exempt is used in storefront/, by what it exempts (found by reading the source).
 # stripe_webhook.bp: Stripe's server posts events there, signed with the endpoint's secret
 # (checked before anything is read; tests/web/test_stripe_webhook.py); stripe gateway only.
 # @watch: RFC 8058 one-click unsubscribe: mail clients POST it without a session or a CSRF
 # token; the secret token in its URL is the proof, and it only stops a watch (issue 15).
-EXEMPT_CALLS = {"qa.bp", "view", "stripe_webhook.bp", "@watch"}
+EXEMPT_CALLS = {"bp", "view", "stripe_webhook.bp", "@watch"}
 EXPIRED = "This form has expired"
 
 

@@ -33,7 +33,7 @@ from storefront.models import (
     User,
 )
 from storefront.services import clock
-from storefront.web.social import PENDING
+from storefront.web.auth.social import PENDING
 from tests.builders import VISA, hidden
 from tests.builders import product as product_of
 from tests.security.world import (
@@ -58,12 +58,12 @@ FALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
     # Shown only on PayPal orders (the world's orders are paid by card): no fields of its own.
     "account.payment_at_provider": (),
     # Shown only on the allocation preview page, which a POST opens.
-    "admin_office.allocation_confirm": ("units", "cancel"),
+    "admin.allocation_confirm": ("units", "cancel"),
     # The gallery's move form shows only once a product has two images (demo products have one).
-    "gallery.move": ("to",),
+    "admin.gallery_move": ("to",),
     # The world's customers saved no payment method: My Account shows no such forms.
-    "saved_methods.make_default": (),
-    "saved_methods.remove": (),
+    "account.payment_method_default": (),
+    "account.payment_method_remove": (),
 }
 ROLES = ("staff", "customer", "anonymous")
 # Hypothesis examples per form and role; STOREFRONT_FUZZ=N explores N times more, at random
@@ -182,7 +182,7 @@ def _pending(link: bool):
     return prepare
 
 
-SOCIAL_PENDING = {"social.country": _pending(False), "social.link": _pending(True)}
+SOCIAL_PENDING = {"auth.social_country": _pending(False), "auth.social_link": _pending(True)}
 
 
 @pytest.fixture()

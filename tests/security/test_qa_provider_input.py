@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from storefront import create_app
-from storefront.qa_providers import tokens
+from storefront.web.qa.providers import tokens
 from tests.support.app import settings
 
 ODD = ["", "code", "token", "code id_token", "xyz", "'\"<>", "\r\nSet-Cookie: x=1", "%00",

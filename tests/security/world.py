@@ -18,7 +18,7 @@ from werkzeug.test import Client
 
 from storefront.models import Order, Product, User
 from storefront.services import addresses, aftercare, cancelling, clock, fulfilment, passwords
-from storefront.web import MESSAGES
+from storefront.web.plumbing.errors import MESSAGES
 from tests.builders import US_ADDRESS, VISA, confirm, product, ready_checkout, user
 
 CUSTOMER = ("qa.us@example.com", "Qa-Passw0rd!")
@@ -258,7 +258,7 @@ def pages_to_crawl(app: Flask, world: World, paypal_url: str) -> list[str]:
                                    "section": "how-to-order"}
     urls = []
     for rule in rules(app, {"GET"}):
-        if rule.endpoint in ("static", "media.product_image") or rule.rule.startswith("/_qa"):
+        if rule.endpoint in ("static", "shop.product_image") or rule.rule.startswith("/_qa"):
             continue
         if "number" in rule.arguments:
             for number in world.orders.values():

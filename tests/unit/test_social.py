@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from storefront.models import SocialIdentity, User
-from storefront.qa_providers import tokens
 from storefront.services import accounts, social
 from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.web.qa.providers import tokens
 from tests.builders import PASSWORD
 
 AYA = social.Identity("google", "108234567890", "aya.collector@example.com", "Aya")

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from storefront import create_app
 from storefront.extensions import db
-from storefront.qa_providers import credentials
+from storefront.web.qa.providers import credentials
 from tests.support.app import settings
 
 SECRET_KEY = "test"  # tests.support.app.settings: the providers derive the client secrets from it

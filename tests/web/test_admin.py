@@ -17,7 +17,7 @@ from storefront.cli_staff import staff
 from storefront.extensions import db
 from storefront.models import Email, Order, Product, Shipment, TestGatewayCharge
 from storefront.services import aftercare, clock
-from storefront.web import media
+from storefront.web.shop import media
 from tests.builders import confirm, counted, customer, login, ready_checkout, user
 from tests.support.app import settings
 
@@ -320,8 +320,6 @@ def test_an_image_above_the_site_wide_body_limit_still_reaches_its_own_2_mb_chec
 
 def test_uploaded_images_are_served_by_digest_and_cached_for_a_year(database_url, app):
     served = create_app(settings(database_url))
-    if "media" not in served.blueprints:
-        served.register_blueprint(media.bp)
     client = served.test_client()
     login(client, *STAFF)
     client.post("/admin/products/new", data=NEW | {"image": (io.BytesIO(png()), "w.png")},

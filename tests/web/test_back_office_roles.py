@@ -138,7 +138,7 @@ def test_seeding_outside_development_and_qa_makes_no_staff_account(app, database
 def test_every_admin_route_that_gives_money_back_needs_the_refunds_power(app):
     """A guard for routes added later (the payments issue's staff cancel and refund): an admin
     endpoint named for a refund, a cancellation or a return is a manager's."""
-    from storefront.web import staffauth
+    from storefront.web.admin import access as staffauth
 
     with app.test_request_context():
         money = [rule.endpoint for rule in app.url_map.iter_rules()

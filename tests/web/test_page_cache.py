@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from storefront import create_app
 from storefront.models import Product
-from storefront.web import pagecache
+from storefront.web.plumbing import pagecache
 from tests.builders import counted, hidden, login
 from tests.support.app import settings
 

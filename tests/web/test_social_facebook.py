@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from storefront.extensions import db
 from storefront.models import SocialIdentity, User
-from storefront.qa_providers import credentials
+from storefront.web.qa.providers import credentials
 from tests.web.social_harness import (
     SECRET_KEY,
     ProviderServer,

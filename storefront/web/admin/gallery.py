@@ -1,0 +1,66 @@
+"""Staff upload and order a product's gallery (issue 15); pages draw it from `gallery`."""
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from werkzeug.wrappers import Response
+
+from storefront.extensions import db
+from storefront.models import Product
+from storefront.services import catalog, gallery
+from storefront.services.errors import InvalidInput, NotFound
+from storefront.web.admin import bp
+from storefront.web.plumbing.rendering import see_other
+
+UPLOAD_LIMIT: int = gallery.MAX_IMAGES * (2 * 1024 * 1024 + 64 * 1024)
+
+
+
+
+def _product(slug: str) -> Product:
+    try:
+        return catalog.get_product(db.session, slug[:120])
+    except NotFound:
+        abort(404)
+
+
+def _back(slug: str) -> Response:
+    return see_other(url_for("admin.product", slug=slug) + "#gallery")
+
+
+@bp.post("/products/<slug>/gallery")
+def gallery_upload(slug: str) -> Response:
+    """Add the chosen images after the others."""
+    product = _product(slug)
+    files = [f for f in request.files.getlist("images") if f and f.filename]
+    uploads = [(f.read(2 * 1024 * 1024 + 1), f.filename or "") for f in files]
+    try:
+        added = gallery.add(db.session, product, uploads)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(exc.errors["images"], "error")
+    else:
+        flash(f"{added} image{'' if added == 1 else 's'} added.", "success")
+    return _back(product.slug)
+
+
+@bp.post("/products/<slug>/gallery/<int:position>/move")
+def gallery_move(slug: str, position: int) -> Response:
+    """One place earlier or later."""
+    product = _product(slug)
+    try:
+        gallery.move(db.session, product, position, -1 if request.form.get("to") == "up"
+                     else 1)
+    except NotFound:
+        db.session.rollback()
+    return _back(product.slug)
+
+
+@bp.post("/products/<slug>/gallery/<int:position>/remove")
+def gallery_remove(slug: str, position: int) -> Response:
+    """Delete one image."""
+    product = _product(slug)
+    try:
+        gallery.remove(db.session, product, position)
+    except NotFound:
+        db.session.rollback()
+    return _back(product.slug)
