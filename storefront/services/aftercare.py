@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Exchange, Order, Product, User
 from storefront.payments import Gateway
-from storefront.services import addresses, clock, mail, orders, payments
+from storefront.services import addresses, clock, mail, order_payments, orders
 from storefront.services.errors import InvalidInput, NotAllowed
 from storefront.services.states import FulfilmentStatus, OrderStatus, is_open
 
@@ -79,15 +79,15 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
         raise NotAllowed(refusal)
     orders.move(order, OrderStatus.CANCELLED, actor=user.email, why=CANCEL_REASONS[reason])
     order.cancel_reason = CANCEL_REASONS[reason]
-    payments.release_stock(session, order)
+    order_payments.release_stock(session, order)
     due = order.paid_cents - order.refunded_cents
     # The email is committed with the cancellation; the refund follows (R-COM-2).
     mail.queue(session, order.email, "cancelled",
                {"order": order, "refunded": due, "round_trip": 0,
                 "reason": order.cancel_reason, "base_url": base_url})
-    payments.refund(session, gateway, order, due, user.email,
-                    reason=f"cancelled by the customer: {order.cancel_reason}",
-                    base_url=base_url)
+    order_payments.refund(session, gateway, order, due, user.email,
+                          reason=f"cancelled by the customer: {order.cancel_reason}",
+                          base_url=base_url)
 
 
 def request_exchange(session: Session, order: Order, user: User, reason: str) -> Exchange:

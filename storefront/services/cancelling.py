@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Order, Refund
 from storefront.payments import Gateway
-from storefront.services import mail, orders, payments, refunds
+from storefront.services import mail, order_payments, orders, refunds
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 from storefront.services.money import usd
 from storefront.services.states import OrderStatus, PaymentStatus, is_open
@@ -45,7 +45,7 @@ def staff_cancel(session: Session, order_id: int, reason: str, actor: str, *,
     orders.move(order, OrderStatus.CANCELLED, actor=actor, why=reason)
     order.cancel_reason = reason
     order.charge_due_at = order.payment_due_by = None
-    payments.release_stock(session, order)
+    order_payments.release_stock(session, order)
     refund = refunds.open_refund(session, order, refunds.refundable_cents(session, order),
                                  reason=f"cancelled by the store: {reason}", actor=actor)
     mail.queue(session, order.email, "cancelled",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Exchange, Order, OrderLine, Product, Shipment, User
 from storefront.payments import Gateway
-from storefront.services import clock, mail, orders, outbox, payments, rows
+from storefront.services import clock, mail, order_payments, orders, outbox, rows
 from storefront.services.errors import InvalidInput, NotAllowed, NotFound
 from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus, is_open
 
@@ -110,8 +110,8 @@ def mark_returned(session: Session, gateway: Gateway, order: Order, *, actor: st
     mail.queue(session, order.email, "cancelled",
                {"order": order, "refunded": due, "round_trip": round_trip,
                 "reason": order.cancel_reason, "base_url": base_url})
-    return payments.refund(session, gateway, order, due, actor,
-                           reason="returned undelivered", base_url=base_url)
+    return order_payments.refund(session, gateway, order, due, actor,
+                                 reason="returned undelivered", base_url=base_url)
 
 
 def approve_exchange(session: Session, order: Order, *, actor: str, base_url: str = "") -> None:

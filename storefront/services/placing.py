@@ -17,7 +17,7 @@ from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
 from storefront.payments import Gateway
 from storefront.services import cart as carts
 from storefront.services import clock, coupons, mail, orders, rows, settlement, states
-from storefront.services.checkout import (
+from storefront.services.checkout_steps import (
     Rules,
     by_token,
     check_cart,

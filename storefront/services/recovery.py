@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.models import Checkout, Order, User
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import clock, idempotency, rows, settlement
-from storefront.services.checkout import Rules
+from storefront.services.checkout_steps import Rules
 from storefront.services.placing import complete, record_charge, undo
 from storefront.services.settlement import Outcome
 from storefront.services.states import CheckoutStatus, OrderStatus, PaymentStatus

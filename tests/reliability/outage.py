@@ -165,7 +165,7 @@ class Store:
                 "    for email in sys.argv[1:]:\n"
                 "        person = accounts.create_user(db.session, email=email, "
                 f"password={PASSWORD!r}, region='US')\n"
-                f"        addresses.add(db.session, person, {ADDRESS!r})\n"
+                f"        addresses.save_new(db.session, person, {ADDRESS!r})\n"
                 "    db.session.commit()\n")
         subprocess.run([sys.executable, "-c", code, *emails], cwd=ROOT, env=self.env,
                        check=True, capture_output=True, timeout=120)

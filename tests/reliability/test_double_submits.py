@@ -33,10 +33,17 @@ from storefront.models import (
     TestGatewayCharge,
     User,
 )
-from storefront.services import aftercare, cards_service, clock, fulfilment, orders, payments
+from storefront.services import (
+    aftercare,
+    checkout_steps,
+    clock,
+    fulfilment,
+    order_payments,
+    orders,
+    payment_methods,
+)
 from storefront.services import cart as carts
-from storefront.services import checkout as checkouts
-from storefront.services.checkout import Rules
+from storefront.services.checkout_steps import Rules
 from storefront.services.errors import LimitExceeded, ServiceError
 from tests.builders import VISA, confirm, gateway, product, ready_checkout, user
 from tests.reliability.racing import crashes, race
@@ -128,9 +135,9 @@ def update_payment_as_the_page_does(s, customer_id: int, number: str) -> str:
     found = orders.get_for_customer(s, customer_id, number)
     if found.payment_status != "failed" or found.status != "placed":
         return "no payment to update"  # the view flashes this and redirects
-    method = cards_service.new_card(s, s.get(User, customer_id), gateway(), MASTERCARD)
-    payments.update_payment(s, gateway(), orders.get_for_customer(s, customer_id, number),
-                            method)
+    method = payment_methods.new_card(s, s.get(User, customer_id), gateway(), MASTERCARD)
+    order_payments.update_payment(s, gateway(), orders.get_for_customer(s, customer_id, number),
+                                  method)
     return "submitted"
 
 
@@ -160,7 +167,7 @@ def test_a_late_update_payment_does_not_replace_the_card_just_charged_R_PAY_4(se
     number, customer_id = failed.number, failed.user_id
     with db.session.session_factory() as late:  # B: its request read the order first
         me = late.get(User, customer_id)
-        card_b = cards_service.new_card(late, me, gateway(), MASTERCARD)
+        card_b = payment_methods.new_card(late, me, gateway(), MASTERCARD)
         order_b = orders.get_for_customer(late, customer_id, number)
         late.commit()  # its read is done; the row is not held (expire_on_commit=False)
         assert update_payment_as_the_page_does(session, customer_id, number) == "submitted"
@@ -169,7 +176,7 @@ def test_a_late_update_payment_does_not_replace_the_card_just_charged_R_PAY_4(se
             TestGatewayCharge.idempotency_key.like(f"charge-{number}%"))).one()
         session.commit()
         try:
-            payments.update_payment(late, gateway(), order_b, card_b)
+            order_payments.update_payment(late, gateway(), order_b, card_b)
             told = "went through"
         except ServiceError as exc:
             late.rollback()
@@ -189,14 +196,14 @@ def test_a_submission_while_another_is_charging_changes_nothing_R_PAY_4(session)
     number, customer_id = failed.number, failed.user_id
     stale = orders.get_for_customer(session, customer_id, number)
     before = stale.payment_method_id
-    method = cards_service.new_card(session, session.get(User, customer_id), gateway(),
-                                    MASTERCARD)
+    method = payment_methods.new_card(session, session.get(User, customer_id), gateway(),
+                                      MASTERCARD)
     with db.session.session_factory() as other:  # submission A claims the charge
         other.execute(update(Order).where(Order.number == number)
                       .values(payment_status="charging"))
         other.commit()
     try:
-        payments.update_payment(session, gateway(), stale, method)
+        order_payments.update_payment(session, gateway(), stale, method)
         told = "went through"
     except ServiceError as exc:
         told = f"refused: {exc.message}"
@@ -222,7 +229,7 @@ def raced_shipping_date(session) -> tuple[str, list, str]:
     day = clock.today() + timedelta(days=30)
     session.commit()
     outcomes = race([lambda s: confirm_date_as_staff(s, number, day)] * SUBMITS)
-    payments.charge_due(session, gateway())  # the job, once more: still nothing to do
+    order_payments.charge_due(session, gateway())  # the job, once more: still nothing to do
     done = order_of(session, number)
     summary = (f"confirm shipping date: {SUBMITS} identical staff submissions at once -> "
                f"{kinds(outcomes)}; {gateway_moves(session, number, 'charge', None)} "
@@ -411,7 +418,7 @@ def test_the_same_customer_ordering_in_parallel_never_exceeds_a_per_customer_lim
                             carts.add(s, owner, slug, 1)
                         else:
                             carts.set_quantity(s, owner, product_id, 1)
-                        seen = checkouts.fingerprint(carts.get(s, owner))
+                        seen = checkout_steps.fingerprint(carts.get(s, owner))
                         s.commit()
                         return confirm(s, s.get(User, me_id), by_token(s, token), seen,
                                        Rules())

@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent("""
     from storefront.models import User
     from storefront.payments.testgateway import TestGateway
     from storefront.services import placing
-    from storefront.services.checkout import Rules
+    from storefront.services.checkout_steps import Rules
 
     class KilledWhileCharging(TestGateway):
         def charge(self, token, amount, key):

@@ -13,7 +13,7 @@ from storefront.models import Checkout, Email, Order, Payment, TestGatewayCharge
 from storefront.payments import faults
 from storefront.payments.testgateway import TestGateway
 from storefront.services import aftercare, clock, placing, recovery, refunds
-from storefront.services.checkout import Rules
+from storefront.services.checkout_steps import Rules
 from storefront.services.errors import PaymentFailed
 from tests.builders import confirm, gateway, product, ready_checkout, user
 from tests.money import assert_money_adds_up

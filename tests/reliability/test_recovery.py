@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 
 from storefront.models import Checkout, Email, Order, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
-from storefront.services import checkout as checkouts
-from storefront.services import clock, placing, recovery, refunds
-from storefront.services.checkout import Rules
+from storefront.services import checkout_steps, clock, placing, recovery, refunds
+from storefront.services.checkout_steps import Rules
 from storefront.services.errors import PaymentFailed
 from tests.builders import confirm, gateway, product, ready_checkout, user
 from tests.money import assert_money_adds_up
@@ -57,7 +56,7 @@ def test_a_checkout_killed_after_charging_is_completed_by_the_recovery_job(sessi
     assert count(session, TestGatewayCharge) == 1
     assert count(session, Email, Email.kind == "order_confirmation") == 1
     assert product(session, "pocket-cat-keychain").stock == 48
-    assert checkouts.load_cart(session, me).lines == []
+    assert checkout_steps.load_cart(session, me).lines == []
     print("crash after charging: recovery completed the checkout, 1 order, 1 charge, 1 email")
     # the customer's retry lands on the same, now completed, checkout
     assert confirm(session, me, checkout, seen).status == "completed"

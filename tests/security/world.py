@@ -88,7 +88,7 @@ def build_world(app: Flask, session) -> World:
                                       clock.today() + timedelta(days=30), actor="staff:test")
     fr_order, _ = _place(session, OTHER[0], {"aurora-knight-figure": 1})
     us = user(session, CUSTOMER[0])
-    addresses.add(session, us, US_ADDRESS)  # a second address: "make default" has a form
+    addresses.save_new(session, us, US_ADDRESS)  # a second address: "make default" has a form
     session.commit()
     waiting = cancelling.staff_refund(session, _order_of(session, numbers["paid_instock"]).id,
                                       100, "a goodwill refund", "staff:test")  # no gateway

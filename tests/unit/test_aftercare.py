@@ -48,7 +48,7 @@ def test_the_address_of_an_order_changes_until_the_shipping_date_email_R_SHP_4(s
 
 def test_a_saved_address_can_be_chosen_and_the_book_does_not_follow_later_R_SHP_4(session):
     me, order = user(session), place(session, {"aurora-knight-figure": 1})
-    other = addresses.add(session, me, NEW_ADDRESS)
+    other = addresses.save_new(session, me, NEW_ADDRESS)
     session.commit()
     aftercare.change_address(session, order, me, {}, other.id)
     assert order.shipping_address == other.snapshot()

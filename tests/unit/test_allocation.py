@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storefront.models import Email, Order, Product, TestGatewayCharge
-from storefront.services import allocation, clock, fulfilment, payments
+from storefront.services import allocation, clock, fulfilment, order_payments
 from storefront.services.errors import InvalidInput, NotAllowed
 from tests.builders import confirm, customer, gateway, product, ready_checkout, user
 
@@ -57,7 +57,7 @@ def test_allocation_cancels_refunds_and_emails_the_rest_and_a_second_run_changes
     # The third order is charged (its shipping date confirmed), so it must be refunded.
     fulfilment.finalize_shipping_date(session, [get(session, third)],
                                       clock.today() + timedelta(days=3), actor="test")
-    payments.charge_due(session, gateway())
+    order_payments.charge_due(session, gateway())
     assert get(session, third).payment_status == "paid"
     item = product(session, "aurora-knight-figure")
     done = allocation.allocate(session, gateway(), item, 3, actor="staff:test")

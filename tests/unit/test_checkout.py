@@ -5,9 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.models import Email, Order, PaymentMethod, TestGatewayCharge
-from storefront.services import checkout as checkouts
-from storefront.services import orders
-from storefront.services.checkout import Rules
+from storefront.services import checkout_steps, orders
+from storefront.services.checkout_steps import Rules
 from storefront.services.errors import (
     AccountRestricted,
     CartChanged,
@@ -41,11 +40,11 @@ def test_every_order_gets_the_shipping_fee_of_its_destination_R_CHK_4(session):
     me = user(session)
     checkout, _ = ready_checkout(session, me, {"aurora-knight-figure": 1,
                                                "pocket-cat-keychain": 1})
-    cart = checkouts.load_cart(session, me)
-    plans = checkouts.plan(cart, "US", Rules(shipping_fees={"*": 1800, "US": 2500}))
+    cart = checkout_steps.load_cart(session, me)
+    plans = checkout_steps.plan(cart, "US", Rules(shipping_fees={"*": 1800, "US": 2500}))
     assert [p.shipping_cents for p in plans] == [2500, 2500]
     assert [p.total_cents for p in plans] == [1200 + 2500, 18999 + 2500]
-    assert [p.shipping_cents for p in checkouts.plan(cart, "DE", Rules())] == [1800, 1800]
+    assert [p.shipping_cents for p in checkout_steps.plan(cart, "DE", Rules())] == [1800, 1800]
 
 
 def test_in_stock_orders_are_charged_at_confirmation_R_PAY_1(session):
@@ -112,7 +111,7 @@ def test_confirming_empties_the_cart_and_takes_the_stock_R_CAT_6(session):
     checkout, seen = ready_checkout(session, me, {"pocket-cat-keychain": 3})
     confirm(session, me, checkout, seen)
     assert product(session, "pocket-cat-keychain").stock == 47
-    assert checkouts.load_cart(session, me).lines == []
+    assert checkout_steps.load_cart(session, me).lines == []
 
 
 def test_the_last_unit_goes_to_one_customer_and_the_other_is_told_R_CAT_6(session):
@@ -124,7 +123,7 @@ def test_the_last_unit_goes_to_one_customer_and_the_other_is_told_R_CAT_6(sessio
         confirm(session, second, b, seen_b)
     assert product(session, "last-one-artbook").stock == 0
     assert count(session, Order) == 1
-    assert checkouts.by_token(session, second, b.token).status == "open"
+    assert checkout_steps.by_token(session, second, b.token).status == "open"
 
 
 def test_a_cart_changed_after_review_is_not_confirmed(session):
@@ -187,7 +186,7 @@ def test_a_failed_charge_at_confirmation_orders_nothing_and_returns_the_stock_R_
         confirm(session, me, checkout, seen)
     assert product(session, "last-one-artbook").stock == 1
     assert orders.history(session, me.id) == []
-    assert checkouts.by_token(session, me, checkout.token).status == "open"
+    assert checkout_steps.by_token(session, me, checkout.token).status == "open"
     assert count(session, Email, Email.kind == "order_confirmation") == 0
 
 

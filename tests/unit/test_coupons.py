@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from storefront.models import CouponUse, Order, Payment
-from storefront.services import aftercare, clock, coupons
-from storefront.services import checkout as checkouts
-from storefront.services.checkout import Rules
+from storefront.services import aftercare, checkout_steps, clock, coupons
+from storefront.services.checkout_steps import Rules
 from storefront.services.errors import CouponRefused, InvalidInput, NotAllowed
 from tests.builders import confirm, gateway, ready_checkout, user
 
@@ -17,9 +16,9 @@ from tests.builders import confirm, gateway, ready_checkout, user
 def with_coupon(session, items, code):
     me = user(session)
     checkout, _ = ready_checkout(session, me, items)
-    checkouts.use_coupon(session, checkout, me, code, Rules())
-    cart = checkouts.load_cart(session, me)
-    return me, checkout, checkouts.fingerprint(cart, checkout.coupon_code)
+    checkout_steps.use_coupon(session, checkout, me, code, Rules())
+    cart = checkout_steps.load_cart(session, me)
+    return me, checkout, checkout_steps.fingerprint(cart, checkout.coupon_code)
 
 
 def test_percent_coupon_takes_ten_percent_off_the_largest_qualifying_order_R_CHK_7(session):
@@ -91,8 +90,8 @@ def test_a_declined_checkout_gives_the_coupon_back(session):
                                  card={"card_number": "4000 0000 0000 0341",
                                        "card_expiry": "12/39", "card_cvc": "123",
                                        "card_name": "Q"})
-    checkouts.use_coupon(session, checkout, me, "WELCOME10", Rules())
-    seen = checkouts.fingerprint(checkouts.load_cart(session, me), "WELCOME10")
+    checkout_steps.use_coupon(session, checkout, me, "WELCOME10", Rules())
+    seen = checkout_steps.fingerprint(checkout_steps.load_cart(session, me), "WELCOME10")
     with pytest.raises(Exception, match="declined"):
         confirm(session, me, checkout, seen)
     assert session.scalars(select(CouponUse)).all() == []

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from storefront.models import Email, Order, PaymentMethod, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
-from storefront.services import cards_service, clock, fulfilment, payments
+from storefront.services import clock, fulfilment, order_payments, payment_methods
 from storefront.services.errors import InvalidInput, NotAllowed
 from tests.builders import VISA, confirm, gateway, ready_checkout, user
 
@@ -50,8 +50,8 @@ def test_a_confirmed_shipping_date_charges_the_preorder_once_however_often_the_j
     order = place(session, {"aurora-knight-figure": 1})
     assert order.payment_status == "incomplete" and charges(session, order) == 0
     order = finalize(session, order)
-    payments.charge_due(session, gateway())
-    payments.charge_due(session, gateway())
+    order_payments.charge_due(session, gateway())
+    order_payments.charge_due(session, gateway())
     session.expire_all()
     order = session.get(Order, order.id)
     assert order.payment_status == "paid" and order.paid_cents == order.total_cents
@@ -62,7 +62,7 @@ def test_a_confirmed_shipping_date_charges_the_preorder_once_however_often_the_j
 
 def test_the_charge_job_finds_nothing_to_do_before_a_shipping_date_is_confirmed_R_PAY_2(session):
     order = place(session, {"aurora-knight-figure": 1})
-    assert payments.charge_due(session, gateway()) == {"charged": 0, "failed": 0}
+    assert order_payments.charge_due(session, gateway()) == {"charged": 0, "failed": 0}
     assert charges(session, order) == 0
 
 
@@ -76,14 +76,14 @@ def test_a_failing_charge_emails_a_payment_error_with_a_one_week_deadline_R_PAY_
     [sent] = emails(session, order, "payment_error")
     assert order.number in sent.subject and "Update Payment" in sent.text
     assert f"/account/orders/{order.number}" in sent.html
-    payments.charge_due(session, gateway())
+    order_payments.charge_due(session, gateway())
     assert charges(session, order) == 1 and len(emails(session, order, "payment_error")) == 1
 
 
 def test_update_payment_charges_the_new_card_at_once_and_ends_the_deadline_R_PAY_4(session):
     order = finalize(session, place(session, {"aurora-knight-figure": 1}, FAILS_LATER))
-    method = cards_service.new_card(session, user(session), gateway(), MASTERCARD)
-    payments.update_payment(session, gateway(), order, method)
+    method = payment_methods.new_card(session, user(session), gateway(), MASTERCARD)
+    order_payments.update_payment(session, gateway(), order, method)
     session.expire_all()
     order = session.get(Order, order.id)
     assert order.payment_status == "paid" and order.payment_due_by is None
@@ -95,9 +95,9 @@ def test_update_payment_charges_the_new_card_at_once_and_ends_the_deadline_R_PAY
 def test_update_payment_with_a_card_that_fails_too_keeps_the_first_deadline_R_PAY_4(session):
     order = finalize(session, place(session, {"aurora-knight-figure": 1}, FAILS_LATER))
     deadline = order.payment_due_by
-    method = cards_service.new_card(session, user(session), gateway(), FAILS_LATER)
+    method = payment_methods.new_card(session, user(session), gateway(), FAILS_LATER)
     with pytest.raises(InvalidInput) as refused:
-        payments.update_payment(session, gateway(), order, method)
+        order_payments.update_payment(session, gateway(), order, method)
     assert "card_number" in refused.value.errors
     session.expire_all()
     order = session.get(Order, order.id)
@@ -108,13 +108,13 @@ def test_update_payment_with_a_card_that_fails_too_keeps_the_first_deadline_R_PA
 
 def test_after_a_declined_update_payment_the_order_waits_for_another_card_R_PAY_4(session):
     order = finalize(session, place(session, {"aurora-knight-figure": 1}, FAILS_LATER))
-    method = cards_service.new_card(session, user(session), gateway(), FAILS_LATER)
+    method = payment_methods.new_card(session, user(session), gateway(), FAILS_LATER)
     with pytest.raises(InvalidInput):
-        payments.update_payment(session, gateway(), order, method)
+        order_payments.update_payment(session, gateway(), order, method)
     session.expire_all()
     assert session.get(Order, order.id).payment_status == "failed"
-    again = cards_service.new_card(session, user(session), gateway(), VISA)
-    payments.update_payment(session, gateway(), session.get(Order, order.id), again)
+    again = payment_methods.new_card(session, user(session), gateway(), VISA)
+    order_payments.update_payment(session, gateway(), session.get(Order, order.id), again)
     assert session.get(Order, order.id).payment_status == "paid"
 
 
@@ -127,7 +127,7 @@ def test_a_payment_service_outage_while_saving_the_new_card_is_a_field_message_R
             raise ConnectionError("gateway unreachable")
 
     with pytest.raises(InvalidInput) as refused:
-        cards_service.new_card(session, user(session), Down(session.session_factory), VISA)
+        payment_methods.new_card(session, user(session), Down(session.session_factory), VISA)
     assert "did not answer" in refused.value.errors["card_number"]
 
 
@@ -136,7 +136,7 @@ def test_update_payment_cannot_switch_the_payment_method_to_paypal_R_PAY_5(sessi
     paypal = PaymentMethod(user_id=order.user_id, kind="paypal", gateway="test",
                            token="paypal_test_x", created_at=clock.now())
     with pytest.raises(NotAllowed, match="cannot be changed"):
-        payments.update_payment(session, gateway(), order, paypal)
+        order_payments.update_payment(session, gateway(), order, paypal)
     assert charges(session, order) == 1
 
 
@@ -144,8 +144,8 @@ def test_update_payment_before_the_charge_replaces_the_card_and_charges_nothing_
         session):
     """Issue 11: offered before the charge, so a card expiring before the release can go."""
     order = place(session, {"aurora-knight-figure": 1})
-    method = cards_service.new_card(session, user(session), gateway(), MASTERCARD)
-    assert payments.update_payment(session, gateway(), order, method) is False
+    method = payment_methods.new_card(session, user(session), gateway(), MASTERCARD)
+    assert order_payments.update_payment(session, gateway(), order, method) is False
     session.expire_all()
     assert (order.payment_status, order.payment_method.last4) == ("incomplete", "4444")
     assert charges(session, order) == 0
@@ -153,9 +153,9 @@ def test_update_payment_before_the_charge_replaces_the_card_and_charges_nothing_
 
 def test_update_payment_is_refused_once_the_order_is_paid_R_PAY_4(session):
     order = place(session, {"pocket-cat-keychain": 1})
-    method = cards_service.new_card(session, user(session), gateway(), MASTERCARD)
+    method = payment_methods.new_card(session, user(session), gateway(), MASTERCARD)
     with pytest.raises(NotAllowed):
-        payments.update_payment(session, gateway(), order, method)
+        order_payments.update_payment(session, gateway(), order, method)
     assert charges(session, order) == 1
 
 
@@ -163,34 +163,34 @@ def test_an_order_still_unpaid_after_its_deadline_is_cancelled_with_an_email_R_P
     order = finalize(session, place(session, {"aurora-knight-figure": 1}, FAILS_LATER))
     due = clock.aware(order.payment_due_by)
     clock.use(due - timedelta(minutes=1))
-    assert payments.cancel_overdue(session) == 0
+    assert order_payments.cancel_overdue(session) == 0
     clock.use(due + timedelta(minutes=1))
-    assert payments.cancel_overdue(session, base_url="https://shop.test") == 1
+    assert order_payments.cancel_overdue(session, base_url="https://shop.test") == 1
     session.expire_all()
     order = session.get(Order, order.id)
     assert order.status == "cancelled" and order.paid_cents == 0
     [sent] = emails(session, order, "payment_deadline_cancelled")
     assert order.number in sent.subject
     assert f"https://shop.test/account/orders/{order.number}" in sent.text
-    assert payments.cancel_overdue(session) == 0
+    assert order_payments.cancel_overdue(session) == 0
 
 
 def test_an_order_paid_before_its_deadline_is_not_cancelled_R_PAY_4(session):
     order = finalize(session, place(session, {"aurora-knight-figure": 1}, FAILS_LATER))
     due = clock.aware(order.payment_due_by)
-    method = cards_service.new_card(session, user(session), gateway(), VISA)
-    payments.update_payment(session, gateway(), order, method)
+    method = payment_methods.new_card(session, user(session), gateway(), VISA)
+    order_payments.update_payment(session, gateway(), order, method)
     clock.use(due + timedelta(days=1))
-    assert payments.cancel_overdue(session) == 0
+    assert order_payments.cancel_overdue(session) == 0
     assert session.get(Order, order.id).status == "placed"
 
 
 def test_refunds_never_exceed_what_was_paid_R_RET_4(session):
     order = place(session, {"pocket-cat-keychain": 2})
     assert order.payment_status == "paid"
-    assert payments.refund(session, gateway(), order, order.paid_cents + 5000, "staff:test") \
+    assert order_payments.refund(session, gateway(), order, order.paid_cents + 5000, "staff:test") \
         == order.paid_cents
-    assert payments.refund(session, gateway(), order, 100, "staff:test") == 0
+    assert order_payments.refund(session, gateway(), order, 100, "staff:test") == 0
     refunded = session.scalar(select(func.sum(TestGatewayCharge.amount_cents))
                               .where(TestGatewayCharge.kind == "refund"))
     session.expire_all()
@@ -201,7 +201,7 @@ def test_refunds_never_exceed_what_was_paid_R_RET_4(session):
 
 def test_nothing_is_refunded_on_an_order_never_charged_R_RET_4(session):
     order = place(session, {"aurora-knight-figure": 1})
-    assert payments.refund(session, gateway(), order, 5000, "staff:test") == 0
+    assert order_payments.refund(session, gateway(), order, 5000, "staff:test") == 0
     assert session.scalar(select(func.count()).select_from(TestGatewayCharge)
                           .where(TestGatewayCharge.kind == "refund")) == 0
 

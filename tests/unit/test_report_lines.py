@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from storefront.models import Order, OrderLine, ReportLine
-from storefront.services import aftercare, clock, fulfilment, payments, reports
+from storefront.services import aftercare, clock, fulfilment, order_payments, reports
 from tests.builders import confirm, customer, gateway, ready_checkout, user
 
 
@@ -53,7 +53,7 @@ def test_report_lines_follow_orm_and_plain_sql_changes(session):
     # Charged on the confirmed shipping date (ORM).
     fulfilment.finalize_shipping_date(session, [a], clock.today() + timedelta(days=1),
                                       actor="t")
-    payments.charge_due(session, gateway())
+    order_payments.charge_due(session, gateway())
     # A customer cancels (ORM), and a charge fails set by plain SQL.
     aftercare.cancel(session, gateway(), b, user(session, "qa.fr@example.com"), "mistake")
     session.execute(update(Order).where(Order.id == c.id).values(payment_status="failed"))

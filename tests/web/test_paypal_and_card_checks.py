@@ -11,7 +11,7 @@ from storefront import create_app
 from storefront.extensions import db
 from storefront.models import Order, PaymentMethod, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
-from storefront.services import payments
+from storefront.services import order_payments
 from tests.builders import VISA, hidden, login
 from tests.support.app import settings
 
@@ -91,7 +91,8 @@ def test_a_lost_charge_answer_is_retried_under_the_same_key_and_charges_once(app
     with app.app_context():
         gateway = TestGateway(db.session.session_factory)
         TestGateway.fault = fault
-        result = payments.gateway_charge(gateway, "tok_test_ok_x", 1000, "charge-SF-TEST-0001")
+        result = order_payments.gateway_charge(gateway, "tok_test_ok_x", 1000,
+                                               "charge-SF-TEST-0001")
         assert result.ok
         rows = db.session.scalars(select(TestGatewayCharge)).all()
         assert [(r.idempotency_key, r.amount_cents) for r in rows] == [("charge-SF-TEST-0001",

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from storefront.extensions import db
 from storefront.models import ADDRESS_FIELDS, Address, User
-from storefront.services import accounts, addressbook, addresses
+from storefront.services import accounts, addresses
 from storefront.services.errors import InvalidInput, NotFound
 from storefront.web.account import bp
 from storefront.web.plumbing.rendering import form_values, page, see_other
@@ -32,7 +32,7 @@ def _own(user: User, address_id: int) -> Address:
 def _book(values: dict | None = None, errors: dict | None = None, status: int = 200
           ) -> tuple[str, int]:
     user = _me()
-    return page("account/addresses.html", user=user, book=addressbook.entries(user),
+    return page("account/addresses.html", user=user, book=addresses.entries(user),
                 lines=addresses.lines, values=values or {}, errors=errors or {}), status
 
 
@@ -52,7 +52,7 @@ def address_add() -> Response | tuple[str, int]:
     """Save a new address, checked for the account region's country (R-ACC-5)."""
     values = form_values(*ADDRESS_FIELDS, "make_default")
     try:
-        addressbook.add(db.session, _me(), values, bool(values["make_default"]))
+        addresses.add(db.session, _me(), values, bool(values["make_default"]))
     except InvalidInput as exc:
         db.session.rollback()
         return _book(values | {"new": "1"}, exc.errors, 422)
@@ -69,7 +69,7 @@ def address_edit(address_id: int) -> Response | tuple[str, int]:
                     values=address.snapshot(), errors={}), 200
     values = form_values(*ADDRESS_FIELDS)
     try:
-        addressbook.update(db.session, user, address.id, values)
+        addresses.update(db.session, user, address.id, values)
     except InvalidInput as exc:
         db.session.rollback()
         return page("account/address_edit.html", user=_me(), address=address, values=values,
@@ -81,7 +81,7 @@ def address_edit(address_id: int) -> Response | tuple[str, int]:
 def address_remove(address_id: int) -> Response:
     """Forget a saved address; placed orders keep theirs (R-SHP-4)."""
     user = _me()
-    addressbook.remove(db.session, user, _own(user, address_id).id)
+    addresses.remove(db.session, user, _own(user, address_id).id)
     return _done("The address has been removed.")
 
 
@@ -89,5 +89,5 @@ def address_remove(address_id: int) -> Response:
 def address_default(address_id: int) -> Response:
     """The address checkout proposes first."""
     user = _me()
-    addressbook.set_default(db.session, user, _own(user, address_id).id)
+    addresses.set_default(db.session, user, _own(user, address_id).id)
     return _done("Your default address has been changed.")

@@ -16,13 +16,13 @@ from storefront.services import (
     aftercare,
     deletion,
     fulfilment,
+    order_payments,
     orders,
-    payments,
+    payment_methods,
     refunds,
     states,
     watching,
 )
-from storefront.services import cards_service as cards
 from storefront.services.errors import InvalidInput, NotFound, ServiceError
 from storefront.web.account import bp
 from storefront.web.plumbing import throttle
@@ -125,9 +125,9 @@ def update_payment(number: str) -> Response | tuple[str, int]:
         return _payment_page(found)
     card = form_values(*CARD_FIELDS)
     try:
-        method = cards.new_card(db.session, current_user, gateway, card)
-        charged = payments.update_payment(db.session, gateway, found, method,
-                                          rules().base_url)
+        method = payment_methods.new_card(db.session, current_user, gateway, card)
+        charged = order_payments.update_payment(db.session, gateway, found, method,
+                                                rules().base_url)
     except InvalidInput as exc:
         db.session.rollback()
         kept = {"card_name": card["card_name"], "card_expiry": card["card_expiry"]}
@@ -181,10 +181,11 @@ def payment_approved(number: str) -> Response:
     found = _own(number)
     gateway = gateways.current()
     try:
-        method = cards.approved_method(db.session, current_user.id, gateway, _method_of(found),
-                                       request.args.get("token", "")[:4000], _reference(found))
-        charged = payments.update_payment(db.session, gateway, _own(number), method,
-                                          rules().base_url)
+        method = payment_methods.approved_method(
+            db.session, current_user.id, gateway, _method_of(found),
+            request.args.get("token", "")[:4000], _reference(found))
+        charged = order_payments.update_payment(db.session, gateway, _own(number), method,
+                                                rules().base_url)
     except InvalidInput as exc:
         db.session.rollback()
         flash(next(iter(exc.errors.values()), exc.message), "error")

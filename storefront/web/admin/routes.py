@@ -52,7 +52,7 @@ def _emailed(count: int) -> str:
 
 @bp.get("/")
 def orders_page() -> str:
-    """Orders, newest first, searched (back office: web/search.py)."""
+    """Orders, newest first, searched (back office: web/admin/search.py)."""
     from storefront.web.admin import search
     return search.orders_page()
 

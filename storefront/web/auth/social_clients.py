@@ -14,7 +14,6 @@ from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import Flask, current_app, request, url_for
 
 from storefront.extensions import oauth
-from storefront.web.qa.providers import credentials
 
 LABELS = {"google": "Google", "facebook": "Facebook"}
 DISCOVERY = "/.well-known/openid-configuration"
@@ -79,6 +78,8 @@ def _real_settings(name: str) -> dict[str, Any]:
 
 
 def _local_settings(name: str) -> dict[str, Any]:
+    # The QA area hands over its providers' credentials (QA mode only; see web/qa).
+    credentials = current_app.extensions["qa_provider_credentials"]
     client_id, secret = credentials(current_app.config["SECRET_KEY"], name)
     common = {"client_id": client_id, "client_secret": secret,
               "client_kwargs": _client_kwargs(name)}

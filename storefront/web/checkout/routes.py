@@ -8,8 +8,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import db, login_manager
 from storefront.models import ADDRESS_FIELDS, Checkout
 from storefront.payments import setup as gateways
-from storefront.services import accounts, addresses, placing, saved_methods
-from storefront.services import checkout as checkouts
+from storefront.services import accounts, addresses, checkout_steps, payment_methods, placing
 from storefront.services.errors import InvalidInput, NotFound, PaymentFailed, ServiceError
 from storefront.services.states import CheckoutStatus
 from storefront.web.checkout import bp
@@ -50,7 +49,7 @@ def _announce_step(step: str) -> None:
 def _current() -> Checkout | Response:
     """The open checkout, started from the cart; or a redirect to the cart with the reason."""
     try:
-        return checkouts.start(db.session, current_user, request_cart())
+        return checkout_steps.start(db.session, current_user, request_cart())
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, f"error:{exc.code}")
@@ -62,11 +61,11 @@ def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
     if status == 200:
         _announce_step(step)
     return page(f"checkout/{step}.html", checkout=checkout, step=step, steps=STEPS,
-                done=STEPS.index(checkouts.next_step(checkout)), errors=errors or {},
+                done=STEPS.index(checkout_steps.next_step(checkout)), errors=errors or {},
                 values=values or {}, user=current_user, address_lines=addresses.lines,
                 gateway_collects_cards=gateways.current().collects_cards,
-                saved_cards=saved_methods.offered(db.session, current_user.id,
-                                                  gateways.current().name)), status
+                saved_cards=payment_methods.offered(db.session, current_user.id,
+                                                    gateways.current().name)), status
 
 
 @bp.get("/")
@@ -75,7 +74,7 @@ def begin() -> Response:
     checkout = _current()
     if isinstance(checkout, Response):
         return checkout
-    return show(url_for(f"checkout.{checkouts.next_step(checkout)}"))
+    return show(url_for(f"checkout.{checkout_steps.next_step(checkout)}"))
 
 
 @bp.route("/shipping", methods=["GET", "POST"])
@@ -89,10 +88,10 @@ def shipping() -> Response | tuple[str, int]:
     values = form_values(*ADDRESS_FIELDS)
     try:
         if request.form.get("address_id"):
-            checkouts.use_saved_address(db.session, checkout, current_user,
-                                        int_arg(request.form["address_id"]))
+            checkout_steps.use_saved_address(db.session, checkout, current_user,
+                                             int_arg(request.form["address_id"]))
         else:
-            checkouts.use_new_address(db.session, checkout, current_user, values)
+            checkout_steps.use_new_address(db.session, checkout, current_user, values)
     except InvalidInput as exc:
         db.session.rollback()
         return _step_page("shipping", checkout, exc.errors, values | {"new": "1"}, 422)
@@ -114,8 +113,8 @@ def payment() -> Response | tuple[str, int]:
     chosen = request.form.get("method", "")
     if chosen.startswith("saved-"):
         try:
-            saved_methods.use_saved(db.session, checkout, current_user,
-                                    int_arg(chosen.removeprefix("saved-")), gateway.name)
+            payment_methods.use_saved(db.session, checkout, current_user,
+                                      int_arg(chosen.removeprefix("saved-")), gateway.name)
         except (NotFound, ServiceError) as exc:
             db.session.rollback()
             return _step_page("payment", checkout, {"method": exc.message}, status=422)
@@ -125,9 +124,9 @@ def payment() -> Response | tuple[str, int]:
         return _to_provider(checkout, method)
     card = form_values("card_number", "card_expiry", "card_cvc", "card_name")
     try:
-        checkouts.use_card(db.session, checkout, current_user, gateway, card,
-                           verify=bool(current_app.config["VERIFY_CARDS"]),
-                           save=bool(request.form.get("save_card")))
+        checkout_steps.use_card(db.session, checkout, current_user, gateway, card,
+                                verify=bool(current_app.config["VERIFY_CARDS"]),
+                                save=bool(request.form.get("save_card")))
     except InvalidInput as exc:
         db.session.rollback()
         return _step_page("payment", checkout, exc.errors,
@@ -157,9 +156,9 @@ def approved(method: str) -> Response:
     if isinstance(checkout, Response):
         return checkout
     try:
-        checkouts.use_approved(db.session, checkout, current_user, gateways.current(),
-                               "paypal" if method == "paypal" else "card",
-                               request.args.get("token", "")[:4000])
+        checkout_steps.use_approved(db.session, checkout, current_user, gateways.current(),
+                                    "paypal" if method == "paypal" else "card",
+                                    request.args.get("token", "")[:4000])
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, f"error:{exc.code}")
@@ -192,7 +191,7 @@ def billing() -> Response | tuple[str, int]:
     if not same and "line1" not in request.form:  # "another address" chosen: show its form
         return see_other(url_for("checkout.billing", other=1))
     try:
-        checkouts.use_billing(db.session, checkout, current_user, same, values)
+        checkout_steps.use_billing(db.session, checkout, current_user, same, values)
     except InvalidInput as exc:
         db.session.rollback()
         return _step_page("billing", checkout, exc.errors, values | {"billing": "other"}, 422)
@@ -205,7 +204,7 @@ def confirm() -> Response | tuple[str, int]:
     checkout = _current()
     if isinstance(checkout, Response):
         return checkout
-    step = checkouts.next_step(checkout)
+    step = checkout_steps.next_step(checkout)
     if step != "confirm":
         return see_other(url_for(f"checkout.{step}"))
     return _confirm_page(checkout)
@@ -216,9 +215,10 @@ def _confirm_page(checkout: Checkout, typed: str | None = None, error: str = "",
     if status == 200:
         _announce_step("confirm")
     cart = request_cart()
-    plans, coupon_problem = checkouts.preview(db.session, checkout, current_user, cart, rules())
+    plans, coupon_problem = checkout_steps.preview(db.session, checkout, current_user, cart,
+                                                   rules())
     return page("checkout/confirm.html", checkout=checkout, plans=plans, step="confirm",
-                steps=STEPS, done=3, seen=checkouts.fingerprint(cart, checkout.coupon_code),
+                steps=STEPS, done=3, seen=checkout_steps.fingerprint(cart, checkout.coupon_code),
                 grand_total=sum(p.total_cents for p in plans), address_lines=addresses.lines,
                 country_name=accounts.country_name,
                 coupon_value=checkout.coupon_code if typed is None else typed,
@@ -232,13 +232,13 @@ def coupon() -> Response | tuple[str, int]:
     checkout = _current()
     if isinstance(checkout, Response):
         return checkout
-    step = checkouts.next_step(checkout)
+    step = checkout_steps.next_step(checkout)
     if step != "confirm":  # the coupon field is on the confirm page: get there first
         flash("Please complete this step first; the coupon goes on the confirm page.", "info")
         return see_other(url_for(f"checkout.{step}"))
     typed = "" if request.form.get("remove") else request.form.get("coupon_code", "")[:100]
     try:
-        checkouts.use_coupon(db.session, checkout, current_user, typed, rules())
+        checkout_steps.use_coupon(db.session, checkout, current_user, typed, rules())
     except ServiceError as exc:
         db.session.rollback()
         return _confirm_page(checkout, typed, exc.message, 422)
@@ -268,7 +268,7 @@ def place() -> Response:
 def done(token: str) -> tuple[str, int]:
     """'Your order has been processed successfully...' with every order number."""
     try:
-        checkout = checkouts.by_token(db.session, current_user, token[:64])
+        checkout = checkout_steps.by_token(db.session, current_user, token[:64])
     except NotFound:
         abort(404)
     if checkout.status == CheckoutStatus.OPEN:

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from storefront.extensions import db
 from storefront.services import cart as carts
-from storefront.services.checkout import Rules
+from storefront.services.checkout_steps import Rules
 
 
 def fragment_target() -> str | None:

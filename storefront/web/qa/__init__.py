@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     for view in providers.machine_endpoints:  # their sign-in forms keep CSRF
         csrf.exempt(view)
     providers.init_app(app)
+    app.extensions["qa_provider_credentials"] = providers.credentials

@@ -1,4 +1,5 @@
-"""The checkout: steps, the split into orders, and a confirm that happens once (R-CHK-*)."""
+"""The checkout's steps (R-CHK-*): shipping, payment, billing and confirm, the split of a cart
+into orders and what each costs; Confirm Order itself is services/placing.py."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storefront.models import Cart, Checkout, PaymentMethod, User
 from storefront.payments import Gateway
-from storefront.services import addresses, cards_service, catalog, clock, coupons, saved_methods
+from storefront.services import addresses, catalog, clock, coupons, payment_methods
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
 from storefront.services.coupons import Discount
@@ -164,7 +165,7 @@ def use_saved_address(session: Session, checkout: Checkout, user: User, address_
 def use_new_address(session: Session, checkout: Checkout, user: User,
                     data: dict[str, str]) -> None:
     """Ship to a new address, saved to the book as well."""
-    address = addresses.add(session, user, data)
+    address = addresses.save_new(session, user, data)
     checkout.shipping_address = address.snapshot()
     session.commit()
 
@@ -173,11 +174,11 @@ def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
              form: dict[str, str], verify: bool = False, save: bool = False) -> PaymentMethod:
     """Check the card, have the gateway tokenise it, keep only token, brand, last 4, expiry;
     with the customer's consent (save) a copy is kept for next time (issue 15)."""
-    method = cards_service.new_card(session, user, gateway, form, verify=verify)
+    method = payment_methods.new_card(session, user, gateway, form, verify=verify)
     checkout = session.merge(checkout)
     checkout.payment_method = method
     if save:
-        saved_methods.keep(session, method)
+        payment_methods.keep(session, method)
     session.commit()
     return method
 
@@ -185,8 +186,8 @@ def use_card(session: Session, checkout: Checkout, user: User, gateway: Gateway,
 def use_approved(session: Session, checkout: Checkout, user: User, gateway: Gateway,
                  method: str, token: str) -> PaymentMethod:
     """The method the customer approved on the provider's page (PayPal, hosted cards)."""
-    chosen = cards_service.approved_method(session, user.id, gateway, method, token,
-                                           reference=checkout.token)
+    chosen = payment_methods.approved_method(session, user.id, gateway, method, token,
+                                             reference=checkout.token)
     checkout = session.merge(checkout)
     checkout.payment_method = chosen
     session.commit()
