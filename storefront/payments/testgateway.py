@@ -184,13 +184,16 @@ class TestGateway:
         return answer
 
 
+INSUFFICIENT_FUNDS = "Your card was declined (insufficient funds)."
+
+
 def _card_refusal(token: str, amount: int) -> str:
     if token.startswith("tok_test_failcharge_"):
         return DECLINE
     if token.startswith("tok_test_limit"):
         limit = int(token.split("_")[2].removeprefix("limit") or 0)
         if amount > limit:
-            return "Your card was declined (insufficient funds)."
+            return INSUFFICIENT_FUNDS
     if not (token.startswith("tok_test_") or token.startswith("paypal_test_")):
         return DECLINE
     return ""

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from storefront.models import Exchange, Order, Product, User
 from storefront.payments import Gateway
 from storefront.services import addresses, clock, mail, order_payments, orders
-from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.errors import CancelRefused, ExchangeRefused, InvalidInput, OrderLocked
 from storefront.services.states import FulfilmentStatus, OrderStatus, is_open
 
 # Reasons offered on the cancel form; the refused ones are the store's rules (R-RET-3).
@@ -33,8 +33,8 @@ def change_address(session: Session, order: Order, user: User, data: dict[str, s
     """Ship this order elsewhere in the region; the address book is not touched."""
     order = orders.lock(session, order)
     if address_locked(order):
-        raise NotAllowed("The shipping address can no longer be changed: the shipping date "
-                         "has been confirmed.")
+        raise OrderLocked("The shipping address can no longer be changed: the shipping date "
+                          "has been confirmed.", code="address_locked")
     if address_id:
         snapshot = addresses.get_own(session, user, address_id).snapshot()
     else:
@@ -45,19 +45,21 @@ def change_address(session: Session, order: Order, user: User, data: dict[str, s
     session.commit()
 
 
-def cancel_refusal(order: Order, reason: str = "") -> str | None:
-    """Why this order cannot be cancelled now, or None (R-RET-3)."""
+def cancel_refusal(order: Order, reason: str = "") -> CancelRefused | None:
+    """Why this order cannot be cancelled now, or None (R-RET-3); the order page shows it."""
     if reason in REFUSED_REASONS:
-        return REFUSED_REASONS[reason]
+        return CancelRefused(REFUSED_REASONS[reason], code=reason)
     if not is_open(order):
-        return "This order can no longer be cancelled."
+        return CancelRefused("This order can no longer be cancelled.", code="not_open")
     if order.kind != "preorder":
-        return "In-stock orders cannot be cancelled once paid."
+        return CancelRefused("In-stock orders cannot be cancelled once paid.", code="in_stock")
     if (order.fulfilment_status != FulfilmentStatus.UNFULFILLED
             or order.shipping_date_sent_at is not None):
-        return "The shipping date of this order is confirmed; it can no longer be cancelled."
+        return CancelRefused("The shipping date of this order is confirmed; it can no longer "
+                             "be cancelled.", code="shipping_date_confirmed")
     if not all(_cancellable(order, line.product_id) for line in order.lines):
-        return "This product cannot be cancelled after ordering."
+        return CancelRefused("This product cannot be cancelled after ordering.",
+                             code="not_cancellable")
     return None
 
 
@@ -76,7 +78,7 @@ def cancel(session: Session, gateway: Gateway, order: Order, user: User, reason:
         raise InvalidInput({"reason": "Choose a reason."})
     refusal = refusal or cancel_refusal(order, reason)
     if refusal:
-        raise NotAllowed(refusal)
+        raise refusal
     orders.move(order, OrderStatus.CANCELLED, actor=user.email, why=CANCEL_REASONS[reason])
     order.cancel_reason = CANCEL_REASONS[reason]
     order_payments.release_stock(session, order)
@@ -95,9 +97,11 @@ def request_exchange(session: Session, order: Order, user: User, reason: str) ->
     reason = reason.strip()
     order = orders.lock(session, order)
     if order.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
-        raise NotAllowed("An exchange can be asked for once the order has arrived.")
+        raise ExchangeRefused("An exchange can be asked for once the order has arrived.",
+                              code="not_arrived")
     if any(e.status == "requested" for e in order.exchanges):
-        raise NotAllowed("An exchange request for this order is already waiting for us.")
+        raise ExchangeRefused("An exchange request for this order is already waiting for us.",
+                              code="exchange_pending")
     if not 10 <= len(reason) <= 1000:
         raise InvalidInput({"reason": "Describe the defect (10 to 1000 characters)."})
     exchange = Exchange(reason=reason, requested_at=clock.now())

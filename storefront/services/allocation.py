@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storefront.models import Order, OrderLine, Product
 from storefront.payments import Gateway
 from storefront.services import cancelling, orders, refunds
-from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.errors import AllocationChanged, ChargeInProgress, InvalidInput
 from storefront.services.states import OrderStatus, PaymentStatus, is_open
 
 SHORT_REASON = ("The manufacturer delivered fewer units than were preordered, and the units "
@@ -111,12 +111,12 @@ def allocate(session: Session, gateway: Gateway, product: Product, units: int | 
     current = plan(session, product, units)
     if expect_cancel is not None and sorted(expect_cancel) != sorted(current.cancel_numbers):
         session.rollback()
-        raise NotAllowed("The open orders changed since the preview; please check the new "
-                         "preview and confirm again.")
+        raise AllocationChanged("The open orders changed since the preview; please check the "
+                                "new preview and confirm again.")
     if any(order.payment_status == PaymentStatus.CHARGING for order, _ in current.cancel):
         session.rollback()
-        raise NotAllowed("An order to cancel is being charged right now; try again in a few "
-                         "minutes.")
+        raise ChargeInProgress("An order to cancel is being charged right now; try again in a "
+                               "few minutes.")
     outcome = Outcome(kept=len(current.keep), stock=current.left)
     reason = CANCELLED_REASON if units == 0 else SHORT_REASON
     for order, _ in current.cancel:

@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.models import Order, Refund
 from storefront.payments import Gateway
 from storefront.services import mail, order_payments, orders, refunds
-from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.errors import (
+    ChargeInProgress,
+    InvalidInput,
+    NotFound,
+    OrderLocked,
+    RefundRefused,
+)
 from storefront.services.money import usd
 from storefront.services.states import OrderStatus, PaymentStatus, is_open
 
@@ -39,9 +45,11 @@ def staff_cancel(session: Session, order_id: int, reason: str, actor: str, *,
     reason = _reason(reason)
     order = _locked(session, order_id)
     if not is_open(order):
-        raise NotAllowed(f"Only unshipped orders can be cancelled (this one is {order.status}).")
+        raise OrderLocked(f"Only unshipped orders can be cancelled (this one is {order.status}).",
+                          code="not_open")
     if order.payment_status == PaymentStatus.CHARGING:
-        raise NotAllowed("A charge of this order is in progress; try again in a few minutes.")
+        raise ChargeInProgress("A charge of this order is in progress; try again in a few "
+                               "minutes.")
     orders.move(order, OrderStatus.CANCELLED, actor=actor, why=reason)
     order.cancel_reason = reason
     order.charge_due_at = order.payment_due_by = None
@@ -63,7 +71,7 @@ def staff_refund(session: Session, order_id: int, amount_cents: int, reason: str
     order = _locked(session, order_id)
     left = refunds.refundable_cents(session, order)
     if left <= 0:
-        raise NotAllowed("Nothing is left to refund on this order.")
+        raise RefundRefused("Nothing is left to refund on this order.", code="nothing_to_refund")
     if not 0 < amount_cents <= left:
         raise InvalidInput({"amount": f"Enter an amount above 0 and at most {usd(left)}."})
     refund = refunds.open_refund(session, order, amount_cents,

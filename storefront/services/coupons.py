@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storefront.models import Coupon, CouponUse, Order, User
 from storefront.services import clock
-from storefront.services.errors import CouponRefused, InvalidInput, NotAllowed
+from storefront.services.errors import CouponRefused, InvalidInput
 from storefront.services.money import parse_usd, usd
 
 CODE_RE = re.compile(r"^[A-Z0-9_-]{3,40}$")
@@ -45,22 +45,27 @@ def check(session: Session, coupon: Coupon | None, user: User, item_totals: list
           ) -> Discount:
     """The discount this customer gets on these orders, or CouponRefused saying why not."""
     if coupon is None or not coupon.active:
-        raise CouponRefused("This coupon code is not valid.", field="coupon_code")
+        raise CouponRefused("This coupon code is not valid.", field="coupon_code",
+                            code="coupon_unknown")
     now = clock.now()
     starts, ends = clock.aware(coupon.starts_at), clock.aware(coupon.ends_at)
     if starts and now < starts:
-        raise CouponRefused(f"Coupon {coupon.code} is not valid yet.", field="coupon_code")
+        raise CouponRefused(f"Coupon {coupon.code} is not valid yet.", field="coupon_code",
+                            code="coupon_not_yet")
     if ends and now >= ends:
-        raise CouponRefused(f"Coupon {coupon.code} has expired.", field="coupon_code")
+        raise CouponRefused(f"Coupon {coupon.code} has expired.", field="coupon_code",
+                            code="coupon_expired")
     if coupon.once_per_customer and session.scalar(
             select(CouponUse.id).where(CouponUse.coupon_id == coupon.id,
                                        CouponUse.user_id == user.id)):
-        raise CouponRefused(f"You have already used coupon {coupon.code}.", field="coupon_code")
+        raise CouponRefused(f"You have already used coupon {coupon.code}.", field="coupon_code",
+                            code="coupon_used")
     eligible = [(total, -i) for i, total in enumerate(item_totals)
                 if total >= coupon.min_items_cents]
     if not eligible:
         raise CouponRefused(f"Coupon {coupon.code} needs items worth at least "
-                            f"{usd(coupon.min_items_cents)} in one order.", field="coupon_code")
+                            f"{usd(coupon.min_items_cents)} in one order.", field="coupon_code",
+                            code="coupon_minimum")
     total, position = max(eligible)
     return Discount(coupon, -position, amount_off(coupon, total))
 
@@ -117,7 +122,7 @@ def set_active(session: Session, code: str, active: bool) -> Coupon:
     """Disable (or enable again) a coupon by code."""
     coupon = find(session, code)
     if coupon is None:
-        raise NotAllowed(f"No coupon {normal_code(code)}.")
+        raise CouponRefused(f"No coupon {normal_code(code)}.", code="coupon_unknown")
     coupon.active = active
     session.commit()
     return coupon

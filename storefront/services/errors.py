@@ -1,7 +1,9 @@
 """Named failures the web layer maps to a 4xx page, a fragment or a field message.
 
 Each class has a stable `code` that tests and benchmarks assert on instead of the wording
-of the message, which is written for the customer and may change.
+of the message, which is written for the customer and may change. Where one kind of refusal
+has several causes, the instance's `code` names the cause (`CancelRefused("...",
+code="release_date_changed")`); the class stays what views map.
 """
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ class ServiceError(Exception):
 
     code = "refused"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, code: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if code:
+            self.code = code
 
 
 class NotFound(ServiceError):
@@ -103,3 +107,63 @@ class PaymentFailed(ServiceError):
     """The gateway declined or refused the card."""
 
     code = "payment_failed"
+
+
+class OrderLocked(NotAllowed):
+    """The order is past the point where this can change (shipped, dated, not paid...)."""
+
+    code = "order_locked"
+
+
+class CancelRefused(NotAllowed):
+    """The order cannot be cancelled now; the code names the rule (R-RET-3)."""
+
+    code = "cancel_refused"
+
+
+class ExchangeRefused(NotAllowed):
+    """No exchange now: not arrived, one already waiting, none to approve, no stock."""
+
+    code = "exchange_refused"
+
+
+class ChargeInProgress(NotAllowed):
+    """A charge of this order is running; the answer comes in a few minutes."""
+
+    code = "charge_in_progress"
+
+
+class PaymentLocked(NotAllowed):
+    """The order's payment cannot be changed: nothing to pay, deadline passed, method fixed."""
+
+    code = "payment_locked"
+
+
+class ProviderUnavailable(NotAllowed):
+    """The payment provider did not answer; nothing was decided."""
+
+    code = "provider_unavailable"
+
+
+class MethodRefused(NotAllowed):
+    """The payment method is not accepted (debit or prepaid card, brand) or not approved."""
+
+    code = "method_refused"
+
+
+class RefundRefused(NotAllowed):
+    """Nothing left to refund, or the refund is already confirmed."""
+
+    code = "refund_refused"
+
+
+class AllocationChanged(NotAllowed):
+    """The open orders changed since the allocation's preview."""
+
+    code = "allocation_changed"
+
+
+class AccountExists(NotAllowed):
+    """An account with this email already exists."""
+
+    code = "account_exists"

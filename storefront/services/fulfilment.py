@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.models import Exchange, Order, OrderLine, Product, Shipment, User
 from storefront.payments import Gateway
 from storefront.services import clock, mail, order_payments, orders, outbox, rows
-from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.errors import ExchangeRefused, InvalidInput, NotFound, OrderLocked
 from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus, is_open
 
 OPEN = (OrderStatus.PLACED,)
@@ -82,7 +82,7 @@ def mark_shipped(session: Session, order: Order, carrier: str, tracking: str, *,
         raise InvalidInput(errors)
     order = orders.lock(session, order)
     if order.payment_status != PaymentStatus.PAID:
-        raise NotAllowed("Only paid orders can ship.")
+        raise OrderLocked("Only paid orders can ship.", code="not_paid")
     orders.move(order, OrderStatus.SHIPPED, actor=actor,
                 why=f"shipped with {carrier} {tracking}")
     order.fulfilment_status = FulfilmentStatus.SHIPPED
@@ -121,7 +121,8 @@ def approve_exchange(session: Session, order: Order, *, actor: str, base_url: st
     session.refresh(order, ["exchanges", "lines"])
     request = next((e for e in order.exchanges if e.status == "requested"), None)
     if request is None:
-        raise NotAllowed("This order has no exchange request to approve.")
+        raise ExchangeRefused("This order has no exchange request to approve.",
+                              code="no_exchange_request")
     for line in order.lines:
         _take_replacement(session, line)
     request.status, request.approved_at, request.approved_by = "approved", clock.now(), actor
@@ -143,15 +144,16 @@ def _take_replacement(session: Session, line: OrderLine) -> None:
     if taken != 1 and session.scalar(select(Product.stock)
                                      .where(Product.id == line.product_id)) is not None:
         session.rollback()
-        raise NotAllowed(f"No stock left of {line.product_name} for a replacement: restock "
-                         "it first, or refund the customer instead.")
+        raise ExchangeRefused(f"No stock left of {line.product_name} for a replacement: restock "
+                              "it first, or refund the customer instead.",
+                              code="no_replacement_stock")
 
 
 def change_release_date(session: Session, product: Product, day: date, *, actor: str,
                         base_url: str = "") -> int:
     """Move a release date; every customer with an open order is emailed (R-SHP-5)."""
     if not product.is_preorder:
-        raise NotAllowed("Only preorder products have a release date.")
+        raise InvalidInput({"release_date": "Only preorder products have a release date."})
     if day < clock.today():
         raise InvalidInput({"release_date": "The release date cannot be in the past."})
     old = product.release_date

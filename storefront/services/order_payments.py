@@ -24,7 +24,12 @@ from storefront.services import (
     settlement,
     states,
 )
-from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.errors import (
+    ChargeInProgress,
+    InvalidInput,
+    PaymentLocked,
+    ProviderUnavailable,
+)
 from storefront.services.states import OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -124,15 +129,16 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     they are charged at once. True when charged now."""
     order = orders.lock(session, order)
     if not states.can_update_payment(order):
-        raise NotAllowed("This order has no payment to fix.")
+        raise PaymentLocked("This order has no payment to fix.", code="nothing_to_pay")
     due_by = clock.aware(order.payment_due_by)
     failed = order.payment_status == PaymentStatus.FAILED
     if failed and due_by is not None and due_by <= clock.now():
-        raise NotAllowed("The payment deadline of this order has passed.")
+        raise PaymentLocked("The payment deadline of this order has passed.",
+                            code="deadline_passed")
     current = order.payment_method.kind if order.payment_method else "card"
     if method.kind != current:
-        raise NotAllowed("The payment method cannot be changed after ordering; "
-                         "use another card of the same method.")
+        raise PaymentLocked("The payment method cannot be changed after ordering; "
+                            "use another card of the same method.", code="method_fixed")
     if order.payment_status == PaymentStatus.INCOMPLETE:
         _replace(session, order, method)
         return False
@@ -149,7 +155,7 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
                        .execution_options(synchronize_session=False))
     if won != 1:
         session.rollback()
-        raise NotAllowed("This order is already being paid.")
+        raise ChargeInProgress("This order is already being paid.")
     orders.log_event(order, "payment_updated", f"New payment details: {method.label}.",
                      order.email)
     session.commit()
@@ -160,8 +166,8 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
     session.commit()
     result = gateway_charge(gateway, token, amount, key)
     if result.unknown:  # stays claimed; the job asks again under the same key
-        raise NotAllowed("The payment service did not answer. We will retry the charge "
-                         "shortly; please check this order again in a few minutes.")
+        raise ProviderUnavailable("The payment service did not answer. We will retry the charge "
+                                  "shortly; please check this order again in a few minutes.")
     if not _record(session, order_id, key, result, PAYMENT_DEADLINE, base_url):
         raise InvalidInput({"card_number": "This card was declined too. Please try another."})
     return True
@@ -179,8 +185,8 @@ def _replace(session: Session, order: Order, method: PaymentMethod) -> None:
                        .execution_options(synchronize_session=False))
     if won != 1:
         session.rollback()
-        raise NotAllowed("This order is being charged right now. Please check it again in a "
-                         "few minutes.")
+        raise ChargeInProgress("This order is being charged right now. Please check it again "
+                               "in a few minutes.")
     orders.log_event(order, "payment_updated", f"Payment details replaced before the charge: "
                      f"{method.label}.", order.email)
     session.commit()

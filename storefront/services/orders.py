@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import Order, OrderEvent
 from storefront.services import clock, states
-from storefront.services.errors import NotAllowed, NotFound
+from storefront.services.errors import NotFound, OrderLocked, PaymentLocked
 from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus
 
 # No 0/O, 1/I/L or U: a number a person can read out on the phone without spelling it.
@@ -41,7 +41,8 @@ def lock(session: Session, order: Order) -> Order:
 def move(order: Order, status: str, *, actor: str, why: str) -> None:
     """Change the order status along the table, logging who and why."""
     if status not in STATUS_MOVES.get(order.status, set()):
-        raise NotAllowed(f"Order {order.number} cannot go from {order.status} to {status}.")
+        raise OrderLocked(f"Order {order.number} cannot go from {order.status} to {status}.",
+                          code="status_move")
     old, order.status = order.status, status
     log_event(order, "status", f"{old} \u2192 {status}: {why}", actor)
 
@@ -51,8 +52,8 @@ def move_payment(order: Order, status: str, *, actor: str = "system", why: str) 
     if status == order.payment_status and status != states.PaymentStatus.PARTIALLY_REFUNDED:
         return
     if status not in states.PAYMENT_MOVES.get(order.payment_status, set()):
-        raise NotAllowed(f"The payment of order {order.number} cannot go from "
-                         f"{order.payment_status} to {status}.")
+        raise PaymentLocked(f"The payment of order {order.number} cannot go from "
+                            f"{order.payment_status} to {status}.", code="status_move")
     old, order.payment_status = order.payment_status, status
     log_event(order, "payment", f"Payment {old} \u2192 {status}: {why}", actor)
 

@@ -22,6 +22,8 @@ PROVIDERS = {"google": "Google", "facebook": "Facebook"}
 class LinkInvalid(ServiceError):
     """A reset link that is malformed, expired or already used."""
 
+    code = "link_invalid"
+
 
 class _ClockSigner(TimestampSigner):
     """Signs with the app's clock, so QA's clock and tests can age a link."""
@@ -73,15 +75,15 @@ def check_token(session: Session, token: str, secret: str) -> User:
         data = _serializer(secret).loads(token[:500], max_age=MAX_AGE)
     except SignatureExpired:
         raise LinkInvalid("This password reset link has expired (links are valid for one "
-                          "hour). Please ask for a new one.") from None
+                          "hour). Please ask for a new one.", code="link_expired") from None
     except BadSignature:
         raise LinkInvalid("This password reset link is not valid. Please ask for a new "
-                          "one.") from None
+                          "one.", code="link_invalid") from None
     user = session.get(User, data.get("u")) if isinstance(data, dict) else None
     if (user is None or user.deleted_at is not None or not user.password_hash
             or data.get("f") != _fingerprint(user)):
         raise LinkInvalid("This password reset link has already been used or is no longer "
-                          "valid. Please ask for a new one.")
+                          "valid. Please ask for a new one.", code="link_used")
     return user
 
 

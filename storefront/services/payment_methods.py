@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from storefront.models import Checkout, PaymentMethod, User
 from storefront.payments import CardDetails, Gateway, GatewayDeclined, card_checks
 from storefront.services import clock
-from storefront.services.errors import InvalidInput, NotAllowed, NotFound
+from storefront.services.errors import (
+    InvalidInput,
+    MethodRefused,
+    NotFound,
+    ProviderUnavailable,
+)
 
 
 def new_card(session: Session, user: User, gateway: Gateway, form: dict[str, str],
@@ -66,14 +71,14 @@ def approved_method(session: Session, user_id: int, gateway: Gateway, method: st
     try:
         saved = gateway.finish_setup(method, token, reference)
     except GatewayDeclined as exc:
-        raise NotAllowed(str(exc)) from None
+        raise MethodRefused(str(exc), code="not_approved") from None
     except Exception:  # an outage is a message for the customer, never a 500
-        raise NotAllowed("The payment service did not answer. Please try again.") from None
+        raise ProviderUnavailable("The payment service did not answer. Please try again.") from None
     if saved.funding != "credit":
-        raise NotAllowed(f"{saved.funding.capitalize()} cards are not accepted. "
-                         "Please use a credit card.")
+        raise MethodRefused(f"{saved.funding.capitalize()} cards are not accepted. "
+                            "Please use a credit card.", code="not_credit")
     if saved.kind == "card" and saved.brand not in card_checks.BRANDS:
-        raise NotAllowed("We accept " + ", ".join(card_checks.BRANDS) + ".")
+        raise MethodRefused("We accept " + ", ".join(card_checks.BRANDS) + ".", code="brand")
     return PaymentMethod(user_id=user_id, kind=saved.kind, gateway=gateway.name,
                          token=saved.token, brand=saved.brand, last4=saved.last4,
                          exp_month=saved.exp_month or None, exp_year=saved.exp_year or None,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
 from storefront.services import clock, idempotency, mail, orders, rows
-from storefront.services.errors import NotAllowed, NotFound
+from storefront.services.errors import NotFound, RefundRefused
 from storefront.services.states import OrderStatus, PaymentStatus, RefundStatus
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def retry_now(session: Session, gateway: Gateway, refund_id: int, *, actor: str,
     if refund is None:
         raise NotFound("No such refund.")
     if refund.status == SUCCEEDED:
-        raise NotAllowed("This refund is already confirmed.")
+        raise RefundRefused("This refund is already confirmed.", code="refund_confirmed")
     orders.log_event(refund.order, "refund_retry", "Refund retried by staff.", actor)
     session.commit()
     return attempt(session, gateway, refund_id, base_url)

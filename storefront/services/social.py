@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from storefront.models import SocialIdentity, User
 from storefront.services import accounts, clock, mail
-from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.errors import AccountExists, InvalidInput, NotAllowed
 
 LABELS = {"google": "Google", "facebook": "Facebook"}
 
 
 class SignInRefused(NotAllowed):
     """The provider's answer cannot sign anyone in; nothing was created."""
+
+    code = "sign_in_refused"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ def identity_from_claims(provider: str, claims: dict[str, Any]) -> Identity:
     """An identity from verified ID token claims; refused without a verified email."""
     if claims.get("email_verified") not in (True, "true"):
         raise SignInRefused(f"Your {LABELS[provider]} email address is not verified, so it "
-                            "cannot open a store account. Verify it first, then try again.")
+                            "cannot open a store account. Verify it first, then try again.",
+                            code="email_unverified")
     return _identity(provider, claims.get("sub"), claims.get("email"), claims.get("name"))
 
 
@@ -52,14 +55,16 @@ def identity_from_profile(provider: str, profile: dict[str, Any]) -> Identity:
     """An identity from a Graph API profile; Facebook sends an email only once confirmed."""
     if not profile.get("email"):
         raise SignInRefused(f"{LABELS[provider]} did not share a confirmed email address, "
-                            "which a store account needs. Confirm it there, then try again.")
+                            "which a store account needs. Confirm it there, then try again.",
+                            code="email_unconfirmed")
     return _identity(provider, profile.get("id"), profile.get("email"), profile.get("name"))
 
 
 def _identity(provider: str, subject: Any, email: Any, name: Any) -> Identity:
     email = accounts.normal_email(str(email or ""))
     if not subject or not accounts.EMAIL_RE.match(email) or len(email) > 254:
-        raise SignInRefused(f"{LABELS[provider]} did not send a usable account and email.")
+        raise SignInRefused(f"{LABELS[provider]} did not send a usable account and email.",
+                            code="no_account")
     return Identity(provider, str(subject)[:255], email, str(name or "")[:200])
 
 
@@ -75,7 +80,8 @@ def resolve(session: Session, identity: Identity) -> Outcome:
         return Outcome("link", owner)
     other = LABELS.get(owner.auth_provider or "", "another provider")
     raise SignInRefused(f"The store account for {identity.email} was made with {other} and "
-                        f"signs in only with {other}. Please use the {other} button.")
+                        f"signs in only with {other}. Please use the {other} button.",
+                        code="other_sign_in")
 
 
 def _linked_user(session: Session, identity: Identity) -> User | None:
@@ -93,7 +99,7 @@ def register(session: Session, identity: Identity, country: str, base_url: str =
     if problem:
         raise InvalidInput({"country": problem})
     if resolve(session, identity).step != "register":
-        raise NotAllowed("This account already exists. Please sign in again.")
+        raise AccountExists("This account already exists. Please sign in again.")
     _forget_stale_identity(session, identity)
     user = User(email=identity.email, password_hash=None, region=country,
                 auth_provider=identity.provider, created_at=clock.now())
@@ -104,7 +110,7 @@ def register(session: Session, identity: Identity, country: str, base_url: str =
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise NotAllowed("This account already exists. Please sign in again.") from None
+        raise AccountExists("This account already exists. Please sign in again.") from None
     mail.queue(session, user.email, "welcome", {"user": user, "base_url": base_url})
     session.commit()
     return user

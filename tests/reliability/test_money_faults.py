@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.models import Checkout, Email, Order, Payment, TestGatewayCharge
-from storefront.payments import faults
+from storefront.payments import faults, testgateway
 from storefront.payments.testgateway import TestGateway
 from storefront.services import aftercare, clock, placing, recovery, refunds
 from storefront.services.checkout_steps import Rules
 from storefront.services.errors import PaymentFailed
 from tests.builders import confirm, gateway, product, ready_checkout, user
 from tests.money import assert_money_adds_up
+from tests.support.refusals import refused
 
 SPLIT = {"pocket-cat-keychain": 1, "grand-castle-diorama": 1}  # both charged at confirmation
 LIMITED = {"card_number": "4000 0000 0000 9995", "card_expiry": "12/39", "card_cvc": "123",
@@ -54,8 +55,9 @@ def test_a_decline_in_the_middle_of_a_split_takes_no_money(session):
     is voided, nothing is captured, both orders fail, the stock comes back."""
     me = user(session)
     checkout, seen = ready_checkout(session, me, SPLIT, card=LIMITED)
-    with pytest.raises(PaymentFailed, match="insufficient funds"):
+    with refused(PaymentFailed) as declined:
         confirm(session, me, checkout, seen)
+    assert declined.value.message == testgateway.INSUFFICIENT_FUNDS  # the provider's reason
     kinds = ledger(session)
     print(f"decline mid-split: provider movements {kinds}")
     assert ("capture", True) not in kinds and ("charge", True) not in kinds

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from storefront.models import Email, Order, PaymentMethod, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
 from storefront.services import clock, fulfilment, order_payments, payment_methods
-from storefront.services.errors import InvalidInput, NotAllowed
+from storefront.services.errors import InvalidInput, NotAllowed, PaymentLocked
 from tests.builders import VISA, confirm, gateway, ready_checkout, user
+from tests.support.refusals import refused
 
 FAILS_LATER = VISA | {"card_number": "4000 0000 0000 0341"}
 MASTERCARD = VISA | {"card_number": "5555 5555 5555 4444"}
@@ -135,7 +136,7 @@ def test_update_payment_cannot_switch_the_payment_method_to_paypal_R_PAY_5(sessi
     order = finalize(session, place(session, {"aurora-knight-figure": 1}, FAILS_LATER))
     paypal = PaymentMethod(user_id=order.user_id, kind="paypal", gateway="test",
                            token="paypal_test_x", created_at=clock.now())
-    with pytest.raises(NotAllowed, match="cannot be changed"):
+    with refused(PaymentLocked, "method_fixed"):
         order_payments.update_payment(session, gateway(), order, paypal)
     assert charges(session, order) == 1
 
