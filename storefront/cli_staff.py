@@ -92,7 +92,7 @@ def _service(command: Callable[..., str]) -> Callable[..., None]:
               help="The staff member running the command (their role is checked).")
 @click.pass_context
 def staff(ctx: click.Context, as_email: str | None) -> None:
-    """Staff actions after the order: shipping dates, shipments, returns, catalogue."""
+    """Staff actions after the order: shipping dates, shipping, returns, catalogue."""
     ctx.meta[AS_KEY] = (as_email or "").strip().lower()
 
 

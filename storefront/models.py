@@ -283,24 +283,6 @@ class Exchange(Base):
     approved_by: Mapped[str] = mapped_column(String(254), default="")
 
     order: Mapped[Order] = relationship(back_populates="exchanges")
-    shipments: Mapped[list[Shipment]] = relationship(back_populates="exchange")
-
-
-class Shipment(Base):
-    """A parcel: the order itself, or a replacement for an approved exchange."""
-    __tablename__ = "shipments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id"))
-    kind: Mapped[str] = mapped_column(String(12))  # order | replacement
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | shipped
-    carrier: Mapped[str] = mapped_column(String(60), default="")
-    tracking_number: Mapped[str] = mapped_column(String(60), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    exchange: Mapped[Exchange | None] = relationship(back_populates="shipments")
 
 
 class ProductImage(Base):

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storefront.models import Exchange, Order, OrderLine, Product, Shipment, User
+from storefront.models import Exchange, Order, OrderLine, Product, User
 from storefront.payments import Gateway
 from storefront.services import clock, mail, order_payments, orders, outbox, rows
 from storefront.services.errors import ExchangeRefused, InvalidInput, NotFound, OrderLocked
@@ -88,9 +88,6 @@ def mark_shipped(session: Session, order: Order, carrier: str, tracking: str, *,
     order.fulfilment_status = FulfilmentStatus.SHIPPED
     order.carrier, order.tracking_number = carrier, tracking
     order.shipped_at = clock.now()
-    session.add(Shipment(order_id=order.id, kind="order", status="shipped", carrier=carrier,
-                         tracking_number=tracking, created_at=clock.now(),
-                         shipped_at=clock.now()))
     mail.queue(session, order.email, "shipped", {"order": order, "base_url": base_url})
     session.commit()
 
@@ -126,8 +123,6 @@ def approve_exchange(session: Session, order: Order, *, actor: str, base_url: st
     for line in order.lines:
         _take_replacement(session, line)
     request.status, request.approved_at, request.approved_by = "approved", clock.now(), actor
-    session.add(Shipment(order_id=order.id, exchange=request, kind="replacement",
-                         created_at=clock.now()))
     orders.log_event(order, "exchange_approved", "Exchange approved: a replacement will ship.",
                      actor)
     mail.queue(session, order.email, "exchange_approved", {"order": order, "base_url": base_url})
