@@ -126,7 +126,7 @@ def create_customers(url: str, count: int, folder: str) -> list[str]:
                 person = accounts.create_user(session, email=email, password=PASSWORD,
                                               region="US")
                 person.password_hash = one_hash
-                addresses.add(session, person, ADDRESS)
+                addresses.save_new(session, person, ADDRESS)
             session.commit()
             db.session.remove()
             db.engine.dispose()

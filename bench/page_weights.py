@@ -32,28 +32,17 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("XDG_CONFIG_HOME", str(ROOT / ".cache" / "xdg-config"))
-os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / ".cache" / "xdg-cache"))
-for _folder in (os.environ["XDG_CONFIG_HOME"], os.environ["XDG_CACHE_HOME"]):
-    os.makedirs(_folder, exist_ok=True)
-
-from benchserver import Gunicorn, flask, machine_line  # noqa: E402
+from benchserver import SeededStore, machine_line  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 KB = 1024
 BUDGET_PAGE = 14 * KB        # a page's HTML with its CSS
 BUDGET_FIRST_PRODUCT = 30 * KB  # first product page visit, htmx included
@@ -72,31 +61,9 @@ def log(message: str) -> None:
 
 # --------------------------------------------------------------------------- QA server
 
-class QAServer(Gunicorn):
+def QAServer() -> SeededStore:  # noqa: N802 (read as the server it starts)
     """`make qa` in a temp folder: migrate, seed, gunicorn (2 gthread workers), QA mode."""
-
-    def __init__(self) -> None:
-        self.folder = tempfile.mkdtemp(prefix="storefront-bench-weights-")
-        env = {**os.environ, "STOREFRONT_QA_MODE": "1", "FLASK_APP": "wsgi",
-               "STOREFRONT_DATABASE_URL": f"sqlite:///{self.folder}/qa.db",
-               "STOREFRONT_HUEY_SQLITE_PATH": f"{self.folder}/huey.db",
-               "STOREFRONT_SECRET_KEY": secrets.token_hex(32)}
-        env.pop("STOREFRONT_ENV", None)  # QA mode refuses production settings
-        super().__init__(env, Path(self.folder) / "server.log", workers=2)
-
-    def __enter__(self) -> QAServer:
-        try:
-            for command in ("migrate", "seed"):
-                flask(self.env, command)
-            super().__enter__()
-        except BaseException:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        super().__exit__(*exc)
-        shutil.rmtree(self.folder, ignore_errors=True)
+    return SeededStore("bench-weights", QA_MODE="1")
 
 
 # --------------------------------------------------------------------------- recording

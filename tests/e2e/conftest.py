@@ -10,9 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.e2e import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     STORE_DATABASES,
     qa_post,
     running_store,

@@ -1,5 +1,5 @@
-"""End-to-end test support: the live store launcher (gunicorn, QA mode, fresh SQLite file),
-a client of the /_qa/ endpoints and page helpers for Playwright.
+"""End-to-end test support: the live store as a fixture (on the one launcher,
+tests/support/server.py), a client of the /_qa/ endpoints and page helpers for Playwright.
 
 The tests talk to the store only through the QA contract (docs/qa.md,
 /work/shared/spec/qa-contract.md): data-testid hooks, field names, visible button texts
@@ -10,36 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-ROOT = Path(__file__).resolve().parents[2]  # tests/support/e2e.py -> project root
+from tests.support.server import SeededStore, ServerFailed
 
-# Chromium writes its profile and caches under the project, never into $HOME.
-os.environ.setdefault("XDG_CONFIG_HOME", str(ROOT / ".cache" / "xdg-config"))
-os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / ".cache" / "xdg-cache"))
-for _folder in (os.environ["XDG_CONFIG_HOME"], os.environ["XDG_CACHE_HOME"]):
-    os.makedirs(_folder, exist_ok=True)
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-BIN = Path(sys.executable).parent  # the venv's flask and gunicorn
-START_TIMEOUT = 30.0  # seconds for gunicorn to answer
 TIMEOUT_MS = 10_000  # expect() and actions
 NAVIGATION_TIMEOUT_MS = 15_000
 
@@ -59,30 +42,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 # --------------------------------------------------------------------------- live server
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _control_socket_off() -> list[str]:
-    """`--no-control-socket` where this gunicorn has it (older ones have no socket)."""
-    helped = subprocess.run([str(BIN / "gunicorn"), "--help"], capture_output=True, text=True)
-    return ["--no-control-socket"] if "--no-control-socket" in helped.stdout else []
-
-
-# Straight to 127.0.0.1, whatever http_proxy the environment sets.
-_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _answers(url: str) -> bool:
-    try:
-        with _HTTP.open(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 # The database of each running store (by its URL): the money invariant reads it after the
 # tests that move money (tests/money.py); nothing drives the store through it.
 STORE_DATABASES: dict[str, str] = {}
@@ -90,65 +49,30 @@ STORE_DATABASES: dict[str, str] = {}
 
 @contextmanager
 def running_store(request: pytest.FixtureRequest, name: str, **settings: str) -> Iterator[str]:
-    """The store in a temp folder as `make qa` / `make serve` run it: migrate, seed,
-    gunicorn with 2 workers on a fresh SQLite file; STOREFRONT_* settings from `settings`."""
-    folder = tempfile.mkdtemp(prefix=f"storefront-e2e-{name}-")
-    port = _free_port()
-    env = {**os.environ,
-           "STOREFRONT_DATABASE_URL": f"sqlite:///{folder}/store.db",
-           "STOREFRONT_HUEY_SQLITE_PATH": f"{folder}/huey.db",
-           "STOREFRONT_SECRET_KEY": secrets.token_hex(32),
-           "STOREFRONT_BASE_URL": f"http://127.0.0.1:{port}",
-           "FLASK_APP": "wsgi",
-           **{f"STOREFRONT_{key}": value for key, value in settings.items()}}
-    env.pop("STOREFRONT_ENV", None)  # QA mode refuses production settings
-    log_path = Path(folder) / "server.log"
-    for command in ("migrate", "seed"):
-        done = subprocess.run([str(BIN / "flask"), command], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            shutil.rmtree(folder, ignore_errors=True)
-            pytest.fail(f"`flask {command}` failed ({done.returncode}):\n"
-                        f"{done.stdout}\n{done.stderr}", pytrace=False)
-    with open(log_path, "wb") as log:
-        # --no-control-socket: gunicorn >= 24 would otherwise open ~/.gunicorn/gunicorn.ctl,
-        # writing in $HOME and colliding with any other instance on the machine.
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread",
-             "--threads", "4", "--bind", f"127.0.0.1:{port}",
-             *_control_socket_off(), "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    STORE_DATABASES[url] = env["STOREFRONT_DATABASE_URL"]
-    deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(url + "/"):
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.terminate()
-            try:
-                server.wait(5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            server_log = log_path.read_text(errors="replace")
-            shutil.rmtree(folder, ignore_errors=True)
-            pytest.fail(f"the {name} server did not start on {url} (exit code "
-                        f"{server.poll()}); its log:\n{server_log}", pytrace=False)
-        time.sleep(0.2)
+    """The store in a temp folder as `make qa` / `make serve` run it (tests/support/server.py):
+    migrate, seed, gunicorn with 2 workers on a fresh SQLite file; STOREFRONT_* settings
+    from `settings`. Its log goes to the test output when a test failed."""
+    store = SeededStore(f"e2e-{name}", **settings)
     try:
-        yield url
+        store.__enter__()
+    except ServerFailed as exc:
+        pytest.fail(f"the {name} server: {exc}", pytrace=False)
+    STORE_DATABASES[store.url] = store.database_url
+    try:
+        yield store.url
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
+        store.stop()
         # The server's side of any failure, for CI logs (E2E_SERVER_LOG=1: always).
         if request.session.testsfailed or os.environ.get("E2E_SERVER_LOG"):
-            tail = log_path.read_text(errors="replace")[-20_000:]
             capture = request.config.pluginmanager.getplugin("capturemanager")
             with capture.global_and_fixture_disabled():
-                print(f"\n--- {name} server log ({log_path}) ---\n{tail}", file=sys.stderr)
-        shutil.rmtree(folder, ignore_errors=True)
+                print(f"\n--- {name} server log ({store.log_path}) ---\n"
+                      f"{store.log_text(20_000)}", file=sys.stderr)
+        store.remove()
+
+
+# Straight to 127.0.0.1, whatever http_proxy the environment sets.
+_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def qa_post(base: str, path: str, body: dict | None = None) -> object:
