@@ -104,3 +104,4 @@ test-postgres: install
 lint: install
 	$(BIN)/python -m ruff check storefront tests bench
 	$(BIN)/python -m mypy
+	$(BIN)/lint-imports

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
-from storefront import create_app, jobs, migrate
+from storefront import clock, create_app, jobs, migrate
 from storefront.extensions import db
 from storefront.models import Base
-from storefront.services import accounts, clock, demo
+from storefront.services import accounts, demo
 from tests.support.app import settings
 
 # Real scrypt costs ~50 ms a hash; tests hash hundreds of passwords. Production keeps

@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import TestGatewayCharge
 from storefront.payments import card_checks, faults
 from storefront.payments.gateway import CardDetails, ChargeResult, GatewayDeclined, SavedMethod
-from storefront.services import clock
 
 DECLINED = {"4000000000000002"}
 FAILS_LATER = {"4000000000000341"}

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from storefront import clock
 from storefront.models import User
-from storefront.services import clock, mail
+from storefront.services import mail
 from storefront.services.errors import InvalidInput
 
 SYMBOLS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_{|}~`"

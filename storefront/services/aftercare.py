@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Exchange, Order, Product, User
 from storefront.payments import Gateway
-from storefront.services import addresses, clock, mail, order_payments, orders
+from storefront.services import addresses, mail, order_payments, orders
 from storefront.services.errors import CancelRefused, ExchangeRefused, InvalidInput, OrderLocked
 from storefront.services.states import FulfilmentStatus, OrderStatus, is_open
 

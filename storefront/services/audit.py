@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, scoped_session
 
+from storefront import clock
 from storefront.models import AuditEntry, Coupon, Order, Product, User
-from storefront.services import clock, likes
+from storefront.services import likes
 
 ACTOR_KEY = "audit_actor"
 AUDITED: dict[type, tuple[str, str]] = {

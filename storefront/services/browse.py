@@ -29,8 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Character, Maker, Product, ProductCharacter, Series
-from storefront.services import clock
 
 PAGE_SIZE = 24
 SORTS = ("newest", "release", "price", "price-desc")

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Order, OrderLine, Product
-from storefront.services import clock
 
 MONTHS = 4
 PER_MONTH = 12

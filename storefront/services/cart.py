@@ -10,8 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
+from storefront import clock
 from storefront.models import Cart, CartLine, Product
-from storefront.services import catalog, clock
+from storefront.services import catalog
 from storefront.services.errors import NotFound
 
 

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from storefront import clock
 from storefront.models import Product
-from storefront.services import clock, likes
+from storefront.services import likes
 from storefront.services.errors import (
     InvalidQuantity,
     LimitExceeded,

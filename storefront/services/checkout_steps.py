@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from storefront import clock
 from storefront.models import Cart, Checkout, PaymentMethod, User
 from storefront.payments import Gateway
-from storefront.services import addresses, catalog, clock, coupons, payment_methods
+from storefront.services import addresses, catalog, coupons, payment_methods
 from storefront.services import cart as carts
 from storefront.services.accounts import countries
 from storefront.services.coupons import Discount

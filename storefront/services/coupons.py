@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Coupon, CouponUse, Order, User
-from storefront.services import clock
 from storefront.services.errors import CouponRefused, InvalidInput
 from storefront.services.money import parse_usd, usd
 

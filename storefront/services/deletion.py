@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from storefront import clock
 from storefront.models import (
     ADDRESS_FIELDS,
     Cart,
@@ -17,7 +18,7 @@ from storefront.models import (
     SocialIdentity,
     User,
 )
-from storefront.services import clock, mail
+from storefront.services import mail
 from storefront.services.errors import InvalidInput, NotAllowed
 from storefront.services.states import OrderStatus
 

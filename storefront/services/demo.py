@@ -7,6 +7,7 @@ from functools import cache
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import (
     Address,
     Base,
@@ -17,7 +18,7 @@ from storefront.models import (
     ProductCharacter,
     Series,
 )
-from storefront.services import accounts, clock, facts, images
+from storefront.services import accounts, facts, images
 
 CUSTOMER_PASSWORD = "Qa-Passw0rd!"
 STAFF_PASSWORD = "Staff-Passw0rd!"

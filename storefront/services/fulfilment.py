@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from storefront import clock
 from storefront.models import Exchange, Order, OrderLine, Product, User
 from storefront.payments import Gateway
-from storefront.services import clock, mail, order_payments, orders, outbox, rows
+from storefront.services import mail, order_payments, orders, outbox, rows
 from storefront.services.errors import ExchangeRefused, InvalidInput, NotFound, OrderLocked
 from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus, is_open
 

@@ -10,8 +10,9 @@ from itertools import groupby
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Product, ProductImage
-from storefront.services import clock, images, products
+from storefront.services import images, products
 from storefront.services.errors import InvalidInput, NotFound
 
 MAX_IMAGES = 8

@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Product, ProductImage
-from storefront.services import clock
 
 WIDTHS = (160, 320, 640)
 

@@ -15,8 +15,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Email
-from storefront.services import clock, outbox
+from storefront.services import outbox
 from storefront.services.money import usd
 
 log = logging.getLogger(__name__)

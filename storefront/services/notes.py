@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Email, Order, StaffNote, User
-from storefront.services import audit, clock
+from storefront.services import audit
 from storefront.services.errors import InvalidInput, NotFound
 
 MAX_NOTE = 2000

@@ -12,18 +12,10 @@ from functools import partial
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Order, Payment, PaymentMethod, Product
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import (
-    clock,
-    idempotency,
-    mail,
-    orders,
-    refunds,
-    rows,
-    settlement,
-    states,
-)
+from storefront.services import idempotency, mail, orders, refunds, rows, settlement, states
 from storefront.services.errors import (
     ChargeInProgress,
     InvalidInput,

@@ -6,8 +6,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from storefront import clock
 from storefront.models import Order, OrderEvent
-from storefront.services import clock, states
+from storefront.services import states
 from storefront.services.errors import NotFound, OrderLocked, PaymentLocked
 from storefront.services.states import FulfilmentStatus, OrderStatus, PaymentStatus
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from storefront import clock
 from storefront.models import User
-from storefront.services import clock, mail
+from storefront.services import mail
 from storefront.services.accounts import EMAIL_RE, hash_password, normal_email, password_message
 from storefront.services.errors import InvalidInput, ServiceError
 

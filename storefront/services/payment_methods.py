@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Checkout, PaymentMethod, User
 from storefront.payments import CardDetails, Gateway, GatewayDeclined, card_checks
-from storefront.services import clock
 from storefront.services.errors import (
     InvalidInput,
     MethodRefused,

@@ -13,10 +13,11 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Checkout, Order, OrderLine, Payment, Product, User
 from storefront.payments import Gateway
 from storefront.services import cart as carts
-from storefront.services import clock, coupons, mail, orders, rows, settlement, states
+from storefront.services import coupons, mail, orders, rows, settlement, states
 from storefront.services.checkout_steps import (
     Rules,
     by_token,

@@ -9,8 +9,9 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Product, ProductImage
-from storefront.services import accounts, clock, facts, fulfilment, images, money, watching
+from storefront.services import accounts, facts, fulfilment, images, money, watching
 from storefront.services.errors import InvalidInput
 from storefront.services.money import parse_usd
 

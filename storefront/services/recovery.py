@@ -14,9 +14,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from storefront import clock
 from storefront.models import Checkout, Order, User
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, idempotency, rows, settlement
+from storefront.services import idempotency, rows, settlement
 from storefront.services.checkout_steps import Rules
 from storefront.services.placing import complete, record_charge, undo
 from storefront.services.settlement import Outcome

@@ -12,9 +12,10 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, idempotency, mail, orders, rows
+from storefront.services import idempotency, mail, orders, rows
 from storefront.services.errors import NotFound, RefundRefused
 from storefront.services.states import OrderStatus, PaymentStatus, RefundStatus
 

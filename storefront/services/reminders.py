@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from storefront import clock
 from storefront.models import Order, OrderEvent, PaymentMethod
-from storefront.services import clock, mail, orders
+from storefront.services import mail, orders
 from storefront.services.states import OrderStatus, PaymentStatus
 
 REMIND_BEFORE_DEADLINE = timedelta(days=2)

@@ -16,9 +16,10 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Order, Payment, Refund
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, idempotency, orders, refunds
+from storefront.services import idempotency, orders, refunds
 
 log = logging.getLogger(__name__)
 UNKNOWN, PENDING = "unknown", "pending"

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import SocialIdentity, User
-from storefront.services import accounts, clock, mail
+from storefront.services import accounts, mail
 from storefront.services.errors import AccountExists, InvalidInput, NotAllowed
 
 LABELS = {"google": "Google", "facebook": "Facebook"}

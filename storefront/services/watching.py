@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Order, OrderLine, Product, User, Watch, WatchEvent, WatchNotice
-from storefront.services import catalog, clock, mail, outbox
+from storefront.services import catalog, mail, outbox
 from storefront.services.states import OrderStatus
 
 BATCH = 500

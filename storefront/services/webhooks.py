@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storefront import clock
 from storefront.models import Order, Payment, ProviderEvent, Refund
 from storefront.payments import ChargeResult, Gateway
-from storefront.services import clock, orders, refunds, settlement
+from storefront.services import orders, refunds, settlement
 
 log = logging.getLogger(__name__)
 PAYMENT_EVENTS = ("payment_intent.payment_failed", "payment_intent.succeeded")

@@ -20,6 +20,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from storefront import clock
 from storefront.db import make_engine
 from storefront.extensions import db
 from storefront.models import (
@@ -36,7 +37,6 @@ from storefront.models import (
 from storefront.services import (
     aftercare,
     checkout_steps,
-    clock,
     fulfilment,
     order_payments,
     orders,

@@ -7,10 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storefront import create_app, jobs
+from storefront import clock, create_app, jobs
 from storefront.extensions import db
 from storefront.models import Email
-from storefront.services import clock
 from tests.builders import hidden, login, web_checkout_to_confirm
 from tests.smtp import free_port, smtp_server
 from tests.support.app import settings

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from storefront import clock
 from storefront.models import Checkout, Order, TestGatewayCharge
-from storefront.services import clock, recovery
+from storefront.services import recovery
 from tests.builders import confirm, gateway, product, ready_checkout, user
 from tests.money import assert_money_adds_up
 

@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront import clock
 from storefront.models import Checkout, Email, Order, Payment, TestGatewayCharge
 from storefront.payments import faults, testgateway
 from storefront.payments.testgateway import TestGateway
-from storefront.services import aftercare, clock, placing, recovery, refunds
+from storefront.services import aftercare, placing, recovery, refunds
 from storefront.services.checkout_steps import Rules
 from storefront.services.errors import PaymentFailed
 from tests.builders import confirm, gateway, product, ready_checkout, user

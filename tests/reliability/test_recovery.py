@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront import clock
 from storefront.models import Checkout, Email, Order, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
-from storefront.services import checkout_steps, clock, placing, recovery, refunds
+from storefront.services import checkout_steps, placing, recovery, refunds
 from storefront.services.checkout_steps import Rules
 from storefront.services.errors import PaymentFailed
 from tests.builders import confirm, gateway, product, ready_checkout, user

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, insert, select
 
+from storefront import clock
 from storefront.models import Email, User, Watch, WatchEvent, WatchNotice
-from storefront.services import clock, watching
+from storefront.services import watching
 from tests.builders import product, user
 from tests.reliability.racing import crashes, race
 

@@ -23,6 +23,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
+from storefront import clock
 from storefront.models import (
     Address,
     Cart,
@@ -32,7 +33,6 @@ from storefront.models import (
     TestGatewayCharge,
     User,
 )
-from storefront.services import clock
 from storefront.web.auth.social import PENDING
 from tests.builders import VISA, hidden
 from tests.builders import product as product_of

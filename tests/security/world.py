@@ -16,8 +16,9 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 from werkzeug.test import Client
 
+from storefront import clock
 from storefront.models import Order, Product, User
-from storefront.services import addresses, aftercare, cancelling, clock, fulfilment, passwords
+from storefront.services import addresses, aftercare, cancelling, fulfilment, passwords
 from storefront.web.plumbing.errors import MESSAGES
 from tests.builders import US_ADDRESS, VISA, confirm, product, ready_checkout, user
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import Email, Order, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
-from storefront.services import addresses, aftercare, clock, fulfilment, mail
+from storefront.services import addresses, aftercare, fulfilment, mail
 from storefront.services.errors import ExchangeRefused, InvalidInput, NotAllowed, OrderLocked
 from tests.builders import US_ADDRESS, confirm, gateway, product, ready_checkout, user
 from tests.support.refusals import refused

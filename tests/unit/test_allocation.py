@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import Email, Order, Product, TestGatewayCharge
-from storefront.services import allocation, clock, fulfilment, order_payments
+from storefront.services import allocation, fulfilment, order_payments
 from storefront.services.errors import InvalidInput, NotAllowed
 from tests.builders import confirm, customer, gateway, product, ready_checkout, user
 

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from storefront.services import catalog, clock
+from storefront import clock
+from storefront.services import catalog
 from storefront.services.errors import LimitExceeded, OutOfStock, RegionRestricted, WindowClosed
 from tests.builders import product
 

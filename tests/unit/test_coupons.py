@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import CouponUse, Order, Payment
-from storefront.services import aftercare, checkout_steps, clock, coupons
+from storefront.services import aftercare, checkout_steps, coupons
 from storefront.services.checkout_steps import Rules
 from storefront.services.errors import CouponRefused, InvalidInput, NotAllowed
 from tests.builders import confirm, gateway, ready_checkout, user

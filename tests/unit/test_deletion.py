@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from storefront import clock
 from storefront.models import (
     Address,
     Cart,
@@ -15,7 +16,7 @@ from storefront.models import (
     SocialIdentity,
     User,
 )
-from storefront.services import accounts, aftercare, clock, deletion, fulfilment
+from storefront.services import accounts, aftercare, deletion, fulfilment
 from storefront.services import cart as carts
 from storefront.services.errors import InvalidInput
 from tests.builders import PASSWORD, confirm, gateway, ready_checkout, user

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import Email, Order, Payment, Product, TestGatewayCharge
-from storefront.services import aftercare, clock, fulfilment
+from storefront.services import aftercare, fulfilment
 from storefront.services.errors import CancelRefused, ExchangeRefused, InvalidInput, NotAllowed
 from tests.builders import confirm, gateway, product, ready_checkout, user
 from tests.support.refusals import refused

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from storefront import clock
 from storefront.models import Email
-from storefront.services import clock, mail
+from storefront.services import mail
 from tests.smtp import free_port, smtp_server
 
 

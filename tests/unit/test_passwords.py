@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import Email, User
-from storefront.services import accounts, clock, passwords
+from storefront.services import accounts, passwords
 from storefront.services.errors import InvalidInput
 from tests.builders import PASSWORD, user
 from tests.support.refusals import refused

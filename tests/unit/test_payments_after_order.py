@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from storefront import clock
 from storefront.models import Email, Order, PaymentMethod, TestGatewayCharge
 from storefront.payments.testgateway import TestGateway
-from storefront.services import clock, fulfilment, order_payments, payment_methods
+from storefront.services import fulfilment, order_payments, payment_methods
 from storefront.services.errors import InvalidInput, NotAllowed, PaymentLocked
 from tests.builders import VISA, confirm, gateway, ready_checkout, user
 from tests.support.refusals import refused

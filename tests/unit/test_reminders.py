@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import Email, PaymentMethod
-from storefront.services import clock, reminders
+from storefront.services import reminders
 from tests.unit.test_payments_after_order import FAILS_LATER, finalize, place
 
 

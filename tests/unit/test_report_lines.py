@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from storefront import clock
 from storefront.models import Order, OrderLine, ReportLine
-from storefront.services import aftercare, clock, fulfilment, order_payments, reports
+from storefront.services import aftercare, fulfilment, order_payments, reports
 from tests.builders import confirm, customer, gateway, ready_checkout, user
 
 

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from storefront import clock
 from storefront.models import PaymentMethod
-from storefront.services import checkout_steps, clock, payment_methods
+from storefront.services import checkout_steps, payment_methods
 from storefront.services.errors import NotFound
 from tests.builders import VISA, confirm, customer, gateway, ready_checkout
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from storefront import jobs
+from storefront import clock, jobs
 from storefront.models import Email, User, Watch, WatchEvent, WatchNotice
-from storefront.services import clock, mail, products, watching
+from storefront.services import mail, products, watching
 from tests.builders import product, user
 from tests.smtp import smtp_server
 

@@ -12,11 +12,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from storefront import create_app
+from storefront import clock, create_app
 from storefront.cli_staff import staff
 from storefront.extensions import db
 from storefront.models import Email, Order, Product, TestGatewayCharge
-from storefront.services import aftercare, clock
+from storefront.services import aftercare
 from storefront.web.shop import media
 from tests.builders import confirm, counted, customer, login, ready_checkout, user
 from tests.support.app import settings

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storefront import create_app
+from storefront import clock, create_app
 from storefront.models import Email, Order
-from storefront.services import clock, fulfilment
+from storefront.services import fulfilment
 from tests.builders import VISA, confirm, hidden, login, ready_checkout, user
 from tests.support.app import settings
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.cli_staff import staff
 from storefront.extensions import db
 from storefront.models import Email, Order, Product
-from storefront.services import audit, clock
+from storefront.services import audit
 from tests.builders import confirm, customer, login, ready_checkout, user
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.cli_staff import staff
 from storefront.extensions import db
 from storefront.models import Email, Order, StaffNote
-from storefront.services import accounts, clock, fulfilment
+from storefront.services import accounts, fulfilment
 from tests.builders import confirm, ready_checkout, user
 
 

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.extensions import db
 from storefront.models import Order
-from storefront.services import clock, fulfilment, order_search
+from storefront.services import fulfilment, order_search
 from tests.builders import confirm, counted, login, ready_checkout, user
 
 STAFF = ("staff@example.com", "Staff-Passw0rd!")

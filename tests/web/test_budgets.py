@@ -7,8 +7,8 @@ import re
 import brotli
 import pytest
 
+from storefront import clock
 from storefront.models import Product
-from storefront.services import clock
 from tests.builders import counted, login, web_checkout_to_confirm
 
 MAX_QUERIES = 4

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from storefront import clock
 from storefront.models import Email, Order, User
-from storefront.services import clock, fulfilment
+from storefront.services import fulfilment
 from tests.builders import PASSWORD, confirm, login, ready_checkout, user
 
 

@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storefront import create_app
+from storefront import clock, create_app
 from storefront.extensions import limiter
 from storefront.models import Email
-from storefront.services import clock
 from tests.builders import PASSWORD, login
 from tests.support.app import settings
 

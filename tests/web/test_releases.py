@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from storefront.services import calendar, clock, fulfilment
+from storefront import clock
+from storefront.services import calendar, fulfilment
 from tests.builders import confirm, counted, product, ready_checkout, user
 from tests.catalogue_builders import many_products
 from tests.web.test_budgets import MAX_QUERIES, wire

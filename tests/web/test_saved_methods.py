@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from storefront.services import clock
+from storefront import clock
 from tests.builders import VISA, login, web_checkout_to_confirm
 
 MASTERCARD = {"card_number": "5555 5555 5555 4444", "card_expiry": "12/39", "card_cvc": "123",

@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from storefront import create_app, jobs
+from storefront import clock, create_app, jobs
 from storefront.cli_staff import staff
 from storefront.extensions import db
 from storefront.models import Email, Order, PaymentMethod, Product, Refund
-from storefront.services import clock
 from tests.builders import VISA, confirm, login, ready_checkout, user
 from tests.money import assert_money_adds_up
 from tests.support.app import settings

@@ -20,10 +20,10 @@ from flask import Request as FlaskRequest
 from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
+from storefront import clock
 from storefront.db import sqlite_begin
 from storefront.extensions import db, login_manager
 from storefront.models import Setting, User
-from storefront.services import clock
 from storefront.web.plumbing import errors, headers, health, pagecache, requestlog, templating
 
 # GET pages that only read: their SQLite transactions need no write lock (see db.py).

@@ -7,11 +7,11 @@ from datetime import datetime
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from storefront import jobs
+from storefront import clock, jobs
 from storefront.extensions import db, limiter
 from storefront.models import Setting
 from storefront.payments import faults, ledger
-from storefront.services import clock, demo, mail
+from storefront.services import demo, mail
 from storefront.web.qa import bp
 
 
