@@ -22,13 +22,13 @@ def _staff_only() -> None:
 
 
 from storefront.web.admin import (  # noqa: E402,I001
-    access, backoffice, coupons, gallery, refunds, reports, routes, search)
+    access, accounts, backoffice, coupons, gallery, orders, products, refunds, reports, search)
 
 # Forms that carry images: a product's own image, or a gallery upload.
-UPLOAD_LIMITS: dict[str, int] = {"admin.product_new": routes.PRODUCT_UPLOAD_LIMIT,
-                                 "admin.product": routes.PRODUCT_UPLOAD_LIMIT,
+UPLOAD_LIMITS: dict[str, int] = {"admin.product_new": products.PRODUCT_UPLOAD_LIMIT,
+                                 "admin.product": products.PRODUCT_UPLOAD_LIMIT,
                                  "admin.gallery_upload": gallery.UPLOAD_LIMIT}
-__all__ = ["backoffice", "coupons", "refunds", "reports", "search"]
+__all__ = ["accounts", "backoffice", "coupons", "orders", "refunds", "reports", "search"]
 
 
 def init_app(app: Flask) -> None:

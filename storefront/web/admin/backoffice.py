@@ -2,34 +2,26 @@
 resending an order's email."""
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from storefront.extensions import db
-from storefront.models import Order, Product, User
+from storefront.models import Order, User
 from storefront.payments import setup as gateways
-from storefront.services import allocation, catalog, fulfilment, notes, roles
-from storefront.services.errors import InvalidInput, NotFound, ServiceError
+from storefront.services import allocation, notes, roles
+from storefront.services.errors import InvalidInput
 from storefront.services.money import usd
 from storefront.web.admin import access, bp
+from storefront.web.admin.common import (
+    Page,
+    act_then,
+    order_or_404,
+    product_or_404,
+    staff_actor,
+    user_or_404,
+)
 from storefront.web.plumbing.rendering import base_url, page, see_other
-
-Page = tuple[str, int]
-
-
-
-
-def _actor() -> str:
-    return f"staff:{current_user.email}"
-
-
-def _product_or_404(slug: str) -> Product:
-    try:
-        return catalog.get_product(db.session, slug[:120])
-    except NotFound:
-        abort(404)
-
 
 # --- short allocation -----------------------------------------------------------------
 
@@ -37,7 +29,7 @@ def _product_or_404(slug: str) -> Product:
 @access.requires("allocation")
 def allocation_preview(slug: str) -> Response | Page:
     """Which orders keep their units and which are cancelled; nothing changes yet."""
-    item = _product_or_404(slug)
+    item = product_or_404(slug)
     try:
         units = allocation.parse_units(request.form.get("units", ""))
     except InvalidInput as exc:
@@ -51,75 +43,52 @@ def allocation_preview(slug: str) -> Response | Page:
 @access.requires("allocation")
 def allocation_confirm(slug: str) -> Response:
     """Cancel and refund the orders the preview showed, email them, set the stock."""
-    item = _product_or_404(slug)
+    item = product_or_404(slug)
     expected = [n for n in request.form.get("cancel", "").split(",") if n]
-    try:
+
+    def act() -> str:
         done = allocation.allocate(db.session, gateways.current(), item,
-                                   request.form.get("units", ""), actor=_actor(),
+                                   request.form.get("units", ""), actor=staff_actor(),
                                    base_url=base_url(), expect_cancel=expected)
-    except InvalidInput as exc:
-        db.session.rollback()
-        flash(" ".join(exc.errors.values()), "error")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"Allocation done: {done.kept} order(s) kept, {len(done.cancelled)} cancelled "
-              f"and emailed, {usd(done.refunded_cents)} refunded; "
-              f"{done.stock} unit(s) left to sell.", "success")
-    return see_other(url_for("admin.product", slug=slug))
+        return (f"Allocation done: {done.kept} order(s) kept, {len(done.cancelled)} cancelled "
+                f"and emailed, {usd(done.refunded_cents)} refunded; "
+                f"{done.stock} unit(s) left to sell.")
+    return act_then(url_for("admin.product", slug=slug), act)
 
 
 # --- notes and the order's emails -----------------------------------------------------
-
-def _order_or_404(number: str) -> Order:
-    try:
-        return fulfilment.get_order(db.session, number[:20])
-    except NotFound:
-        abort(404)
-
 
 @bp.post("/orders/<number>/notes")
 @access.requires("notes")
 def order_note(number: str) -> Response:
     """An internal note on the order (customers never see it)."""
-    try:
-        notes.add(db.session, _actor(), request.form.get("body", ""),
-                  order=_order_or_404(number))
-        flash("Note added.", "success")
-    except InvalidInput as exc:
-        db.session.rollback()
-        flash(" ".join(exc.errors.values()), "error")
-    return see_other(url_for("admin.order", number=number))
+    order = order_or_404(number)
+    return act_then(url_for("admin.order", number=number), lambda: _note(order=order))
 
 
 @bp.post("/accounts/<int:user_id>/notes")
 @access.requires("notes")
 def account_note(user_id: int) -> Response:
     """An internal note on a customer."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    try:
-        notes.add(db.session, _actor(), request.form.get("body", ""), user=user)
-        flash("Note added.", "success")
-    except InvalidInput as exc:
-        db.session.rollback()
-        flash(" ".join(exc.errors.values()), "error")
-    return see_other(url_for("admin.account", user_id=user_id))
+    user = user_or_404(user_id)
+    return act_then(url_for("admin.account", user_id=user_id), lambda: _note(user=user))
+
+
+def _note(order: Order | None = None, user: User | None = None) -> str:
+    notes.add(db.session, staff_actor(), request.form.get("body", ""), order=order, user=user)
+    return "Note added."
 
 
 @bp.post("/orders/<number>/emails/<int:email_id>/resend")
 @access.requires("orders")
 def resend_email(number: str, email_id: int) -> Response:
     """Send one of the order's emails again (audited)."""
-    try:
-        copy = notes.resend(db.session, _order_or_404(number), email_id, actor=_actor())
-        flash(f"Email queued again to {copy.to}.", "success")
-    except NotFound as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return see_other(url_for("admin.order", number=number))
+    order = order_or_404(number)
+
+    def act() -> str:
+        copy = notes.resend(db.session, order, email_id, actor=staff_actor())
+        return f"Email queued again to {copy.to}."
+    return act_then(url_for("admin.order", number=number), act)
 
 
 @bp.app_template_global()

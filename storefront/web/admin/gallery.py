@@ -1,26 +1,19 @@
 """Staff upload and order a product's gallery (issue 15); pages draw it from `gallery`."""
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from werkzeug.wrappers import Response
 
 from storefront.extensions import db
-from storefront.models import Product
-from storefront.services import catalog, gallery
+from storefront.services import gallery
 from storefront.services.errors import InvalidInput, NotFound
 from storefront.web.admin import bp
+from storefront.web.admin.common import product_or_404
 from storefront.web.plumbing.rendering import see_other
 
 UPLOAD_LIMIT: int = gallery.MAX_IMAGES * (2 * 1024 * 1024 + 64 * 1024)
 
 
-
-
-def _product(slug: str) -> Product:
-    try:
-        return catalog.get_product(db.session, slug[:120])
-    except NotFound:
-        abort(404)
 
 
 def _back(slug: str) -> Response:
@@ -30,7 +23,7 @@ def _back(slug: str) -> Response:
 @bp.post("/products/<slug>/gallery")
 def gallery_upload(slug: str) -> Response:
     """Add the chosen images after the others."""
-    product = _product(slug)
+    product = product_or_404(slug)
     files = [f for f in request.files.getlist("images") if f and f.filename]
     uploads = [(f.read(2 * 1024 * 1024 + 1), f.filename or "") for f in files]
     try:
@@ -46,7 +39,7 @@ def gallery_upload(slug: str) -> Response:
 @bp.post("/products/<slug>/gallery/<int:position>/move")
 def gallery_move(slug: str, position: int) -> Response:
     """One place earlier or later."""
-    product = _product(slug)
+    product = product_or_404(slug)
     try:
         gallery.move(db.session, product, position, -1 if request.form.get("to") == "up"
                      else 1)
@@ -58,7 +51,7 @@ def gallery_move(slug: str, position: int) -> Response:
 @bp.post("/products/<slug>/gallery/<int:position>/remove")
 def gallery_remove(slug: str, position: int) -> Response:
     """Delete one image."""
-    product = _product(slug)
+    product = product_or_404(slug)
     try:
         gallery.remove(db.session, product, position)
     except NotFound:

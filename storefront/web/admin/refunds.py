@@ -12,8 +12,9 @@ from storefront.services import cancelling, refunds
 from storefront.services.errors import InvalidInput, ServiceError
 from storefront.services.money import parse_usd, usd
 from storefront.web.admin import access, bp
-from storefront.web.admin.routes import Page, _base_url, _order_action, staff_actor
-from storefront.web.plumbing.rendering import page, see_other
+from storefront.web.admin.common import Page, staff_actor
+from storefront.web.admin.orders import order_action
+from storefront.web.plumbing.rendering import base_url, page, see_other
 
 
 @bp.post("/orders/<number>/cancel")
@@ -23,9 +24,9 @@ def staff_cancel(number: str) -> Response | Page:
     def act(order: Order) -> str:
         cancelling.staff_cancel(db.session, order.id, request.form.get("reason", ""),
                                 staff_actor(), gateway=gateways.current(),
-                                base_url=_base_url())
+                                base_url=base_url())
         return "Order cancelled; the customer was emailed."
-    return _order_action(number, act)
+    return order_action(number, act)
 
 
 @bp.post("/orders/<number>/refund")
@@ -39,9 +40,9 @@ def staff_refund(number: str) -> Response | Page:
             raise InvalidInput({"amount": "Enter an amount in US dollars, e.g. 12.50."}) from None
         refund = cancelling.staff_refund(db.session, order.id, cents,
                                          request.form.get("reason", ""), staff_actor(),
-                                         gateway=gateways.current(), base_url=_base_url())
+                                         gateway=gateways.current(), base_url=base_url())
         return f"Refund of {usd(refund.amount_cents)} sent to the payment provider."
-    return _order_action(number, act)
+    return order_action(number, act)
 
 
 @bp.get("/refunds")
@@ -57,7 +58,7 @@ def refund_retry(refund_id: int) -> Response:
     """Ask the provider again now."""
     try:
         done = refunds.retry_now(db.session, gateways.current(), refund_id,
-                                 actor=staff_actor(), base_url=_base_url())
+                                 actor=staff_actor(), base_url=base_url())
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, request
+from flask import Response, request
 
 from storefront.extensions import db
-from storefront.models import Product
 from storefront.services import addresses, catalog, order_search, orders, reports, shipping_list
-from storefront.services.errors import NotFound
 from storefront.web.admin import access, bp
+from storefront.web.admin.common import product_or_404
 from storefront.web.admin.reports import csv_response
 from storefront.web.plumbing.rendering import page
 
 
+@bp.get("/")
 def orders_page() -> str:
     """`admin-orders` with the `order-search` form; one query a page, any page (keyset)."""
     search = order_search.Search.from_args(request.args)
@@ -34,13 +34,6 @@ def orders_csv() -> Response:
                         "orders.csv")
 
 
-def _product_or_404(slug: str) -> Product:
-    try:
-        return catalog.get_product(db.session, slug[:120])
-    except NotFound:
-        abort(404)
-
-
 def _day_arg() -> date | None:
     try:
         return date.fromisoformat(request.args.get("date", "").strip()[:10])
@@ -52,7 +45,7 @@ def _day_arg() -> date | None:
 @access.requires("shipping")
 def shipping_list_page(slug: str) -> str:
     """The printable list: one confirmed date, or every one."""
-    item, day = _product_or_404(slug), _day_arg()
+    item, day = product_or_404(slug), _day_arg()
     return page("admin/shipping_list.html", product=item, day=day,
                 dates=shipping_list.dates(db.session, item),
                 parcels=shipping_list.parcels(db.session, item, day),
@@ -62,7 +55,7 @@ def shipping_list_page(slug: str) -> str:
 @bp.get("/products/<slug>/shipping-list.csv")
 @access.requires("shipping")
 def shipping_list_csv(slug: str) -> Response:
-    item, day = _product_or_404(slug), _day_arg()
+    item, day = product_or_404(slug), _day_arg()
     rows = shipping_list.csv_rows(item, shipping_list.parcels(db.session, item, day))
     name = f"shipping-{item.slug}-{day.isoformat() if day else 'all'}.csv"
     return csv_response(reports.to_csv(rows), name)
