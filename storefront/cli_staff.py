@@ -4,7 +4,8 @@ Every command runs as a staff member named by `--as EMAIL` (or STOREFRONT_STAFF_
 checks that member's role as the admin pages do; the actor recorded is "cli:EMAIL"."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
@@ -74,17 +75,35 @@ def _service(command: Callable[..., str]) -> Callable[..., None]:
     """Run in the app context; print the outcome, or the refusal with a non-zero exit."""
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        try:
+        with _refusals_exit():
             _identify(click.get_current_context().info_name or "")
             click.echo(command(*args, **kwargs))
-        except InvalidInput as exc:
-            db.session.rollback()
-            raise click.ClickException(
-                "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
-        except ServiceError as exc:
-            db.session.rollback()
-            raise click.ClickException(exc.message) from None
     return with_appcontext(run)
+
+
+@contextmanager
+def _refusals_exit() -> Iterator[None]:
+    """A refusal undoes the transaction and ends the command with its message, exit 1."""
+    try:
+        yield
+    except InvalidInput as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+
+
+def _command(name: str, *arguments: str) -> Callable[[Callable[..., str]], click.Command]:
+    """`flask staff <name> <arguments...>`: a staff command run by `_service` (options are
+    written as click decorators below this one)."""
+    def make(command: Callable[..., str]) -> click.Command:
+        run: Any = _service(command)
+        for argument in reversed(arguments):
+            run = click.argument(argument)(run)
+        return staff.command(name)(run)
+    return make
 
 
 @click.group("staff")
@@ -96,11 +115,9 @@ def staff(ctx: click.Context, as_email: str | None) -> None:
     ctx.meta[AS_KEY] = (as_email or "").strip().lower()
 
 
-@staff.command("finalize-shipping-date")
-@click.argument("day")
+@_command("finalize-shipping-date", "day")
 @click.option("--order", "number", help="One order, by number.")
 @click.option("--product", "slug", help="Every open order of this product.")
-@_service
 def finalize_shipping_date(day: str, number: str | None, slug: str | None) -> str:
     """Confirm a shipping date (YYYY-MM-DD): emailed, preorders charged (R-PAY-3)."""
     if bool(number) == bool(slug):
@@ -113,11 +130,7 @@ def finalize_shipping_date(day: str, number: str | None, slug: str | None) -> st
     return f"shipping date {when.isoformat()} confirmed for {done} order(s); {done} emailed"
 
 
-@staff.command("mark-shipped")
-@click.argument("number")
-@click.argument("carrier")
-@click.argument("tracking")
-@_service
+@_command("mark-shipped", "number", "carrier", "tracking")
 def mark_shipped(number: str, carrier: str, tracking: str) -> str:
     """Mark an order shipped; the customer is emailed the tracking number (R-SHP-2)."""
     order = fulfilment.get_order(db.session, number)
@@ -126,10 +139,8 @@ def mark_shipped(number: str, carrier: str, tracking: str) -> str:
     return f"{number} shipped with {carrier} {tracking}"
 
 
-@staff.command("mark-returned")
-@click.argument("number")
+@_command("mark-returned", "number")
 @click.option("--round-trip", help="Round-trip shipping in USD (default: twice the fee).")
-@_service
 def mark_returned(number: str, round_trip: str | None) -> str:
     """A parcel came back undelivered: cancel and refund paid minus round trip (R-RET-4)."""
     cents = None
@@ -144,9 +155,7 @@ def mark_returned(number: str, round_trip: str | None) -> str:
     return f"{number} returned and cancelled; refunded {usd(refunded)}"
 
 
-@staff.command("approve-exchange")
-@click.argument("number")
-@_service
+@_command("approve-exchange", "number")
 def approve_exchange(number: str) -> str:
     """Approve an order's exchange request; a replacement shipment is created (R-RET-2)."""
     fulfilment.approve_exchange(db.session, fulfilment.get_order(db.session, number),
@@ -154,10 +163,7 @@ def approve_exchange(number: str) -> str:
     return f"exchange approved for {number}"
 
 
-@staff.command("change-release-date")
-@click.argument("slug")
-@click.argument("day")
-@_service
+@_command("change-release-date", "slug", "day")
 def change_release_date(slug: str, day: str) -> str:
     """Move a release date; customers with open orders are emailed (R-SHP-5)."""
     product = catalog.get_product(db.session, slug)
@@ -167,10 +173,8 @@ def change_release_date(slug: str, day: str) -> str:
     return f"{slug} releases on {when.isoformat()}; {count} customer(s) emailed"
 
 
-@staff.command("restrict-account")
-@click.argument("email")
+@_command("restrict-account", "email")
 @click.option("--reason", required=True, help="Why (the customer is told).")
-@_service
 def restrict_account(email: str, reason: str) -> str:
     """Stop an account from placing orders (R-RET-5)."""
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
@@ -180,8 +184,7 @@ def restrict_account(email: str, reason: str) -> str:
     return f"{user.email} restricted"
 
 
-@staff.command("set-product")
-@click.argument("slug")
+@_command("set-product", "slug")
 @click.option("--name")
 @click.option("--price", help="USD, e.g. 54.50.")
 @click.option("--stock", help="Units left; an empty string for no cap.")
@@ -191,7 +194,6 @@ def restrict_account(email: str, reason: str) -> str:
 @click.option("--preorder-ends", help="YYYY-MM-DD.")
 @click.option("--restricted-regions", help='Country codes, e.g. "FR DE".')
 @click.option("--cancellable/--not-cancellable", default=None)
-@_service
 def set_product(slug: str, cancellable: bool | None, **changes: str | None) -> str:
     """Change fields of a product; the others keep their values (R-CAT-*)."""
     product = catalog.get_product(db.session, slug)
@@ -204,14 +206,12 @@ def set_product(slug: str, cancellable: bool | None, **changes: str | None) -> s
     return f"{slug} saved ({', '.join(changed) or 'no changes'})"
 
 
-@staff.command("coupon-create")
-@click.argument("code")
+@_command("coupon-create", "code")
 @click.option("--percent", help="Percent off one order's items, 1-100.")
 @click.option("--amount", help="Amount off one order's items, in USD.")
 @click.option("--min-spend", default="", help="Minimum items total of the order, in USD.")
 @click.option("--ends", default="", help="Last moment of validity (exclusive), YYYY-MM-DD.")
 @click.option("--many", is_flag=True, help="Usable more than once per customer.")
-@_service
 def coupon_create(code: str, percent: str | None, amount: str | None, min_spend: str,
                   ends: str, many: bool) -> str:
     """Create a coupon (R-CHK-7)."""
@@ -222,18 +222,13 @@ def coupon_create(code: str, percent: str | None, amount: str | None, min_spend:
     return f"coupon {made.code} created"
 
 
-@staff.command("coupon-disable")
-@click.argument("code")
-@_service
+@_command("coupon-disable", "code")
 def coupon_disable(code: str) -> str:
     """Disable a coupon."""
     return f"coupon {coupons.set_active(db.session, code, False).code} disabled"
 
 
-@staff.command("cancel-order")
-@click.argument("number")
-@click.argument("reason")
-@_service
+@_command("cancel-order", "number", "reason")
 def cancel_order(number: str, reason: str) -> str:
     """Cancel an unshipped order: stock back, everything paid refunded, customer emailed."""
     order = fulfilment.get_order(db.session, number)
@@ -243,11 +238,7 @@ def cancel_order(number: str, reason: str) -> str:
     return f"{number} cancelled" + (f"; {len(left)} refund(s) pending" if left else "")
 
 
-@staff.command("refund")
-@click.argument("number")
-@click.argument("amount")
-@click.argument("reason")
-@_service
+@_command("refund", "number", "amount", "reason")
 def refund(number: str, amount: str, reason: str) -> str:
     """Refund part of a paid order (AMOUNT in USD), never above what is left to refund."""
     try:
@@ -271,26 +262,17 @@ def refund(number: str, amount: str, reason: str) -> str:
 @with_appcontext
 def create(email: str, role: str, password: str) -> None:
     """A staff account. The first one needs no --as; later ones are made by a manager."""
-    try:
+    with _refusals_exit():
         if db.session.scalar(select(User.id).where(User.is_staff).limit(1)) is not None:
             _identify("create")
         if len(password) < 12:
             raise InvalidInput({"password": "Use at least 12 characters."})
         made = roles.create_staff(db.session, email, password, role)
-    except InvalidInput as exc:
-        db.session.rollback()
-        raise click.ClickException(
-            "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
-    except ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
     click.echo(f"{made.email} is {role}")
 
 
-@staff.command("set-role")
-@click.argument("email")
+@_command("set-role", "email")
 @click.argument("role", type=click.Choice(roles.ROLES))
-@_service
 def set_role(email: str, role: str) -> str:
     """Make a staff account staff or manager."""
     member = roles.staff_member(db.session, email)
@@ -300,11 +282,8 @@ def set_role(email: str, role: str) -> str:
 
 # --- back office: allocation, report, search, shipping list, notes, emails --------------
 
-@staff.command("allocate")
-@click.argument("slug")
-@click.argument("units")
+@_command("allocate", "slug", "units")
 @click.option("--preview", is_flag=True, help="Only show which orders are kept or cancelled.")
-@_service
 def allocate(slug: str, units: str, preview: bool) -> str:
     """The factory delivered UNITS (0: the manufacturer cancelled): keep the earliest orders,
     cancel, refund and email the rest, set the stock. Safe to run again."""
@@ -325,31 +304,28 @@ def _echo_csv(rows: Any) -> str:
     return "".join(reports.to_csv(rows)).rstrip("\n")
 
 
-@staff.command("report")
-@_service
+@_command("report")
+
 def report() -> str:
     """The preorder report as CSV (the page's numbers)."""
     return _echo_csv(reports.csv_rows(reports.preorder_report(db.session)))
 
 
-@staff.command("search")
+@_command("search")
 @click.option("--q", default="", help="Number, email or customer name.")
 @click.option("--product", default="")
 @click.option("--status", default="")
 @click.option("--payment", default="")
 @click.option("--from", "since", default="", help="YYYY-MM-DD")
 @click.option("--to", "until", default="", help="YYYY-MM-DD")
-@_service
 def search(**args: str) -> str:
     """Every order of a search as CSV (number, placed_at, email, status, payment, total)."""
     found = order_search.Search.from_args(args | {"from": args["since"], "to": args["until"]})
     return _echo_csv(order_search.csv_rows(db.session, found))
 
 
-@staff.command("shipping-list")
-@click.argument("slug")
+@_command("shipping-list", "slug")
 @click.option("--date", "day", default="", help="One confirmed date (YYYY-MM-DD).")
-@_service
 def shipping_list_command(slug: str, day: str) -> str:
     """The warehouse's list of a product's open orders with a confirmed date, as CSV."""
     product = catalog.get_product(db.session, slug)
@@ -358,10 +334,7 @@ def shipping_list_command(slug: str, day: str) -> str:
                                             shipping_list.parcels(db.session, product, when)))
 
 
-@staff.command("note")
-@click.argument("target")
-@click.argument("body")
-@_service
+@_command("note", "target", "body")
 def note(target: str, body: str) -> str:
     """An internal note on an order (by number) or a customer (by email)."""
     if "@" in target:
@@ -375,10 +348,8 @@ def note(target: str, body: str) -> str:
     return f"note added to {target}"
 
 
-@staff.command("resend-email")
-@click.argument("number")
+@_command("resend-email", "number")
 @click.argument("email_id", type=int)
-@_service
 def resend_email(number: str, email_id: int) -> str:
     """Queue one of an order's emails again (audited)."""
     copy = notes.resend(db.session, fulfilment.get_order(db.session, number), email_id,
@@ -386,11 +357,10 @@ def resend_email(number: str, email_id: int) -> str:
     return f"email {email_id} queued again to {copy.to}"
 
 
-@staff.command("audit")
+@_command("audit")
 @click.option("--entity", default="")
 @click.option("--key", default="")
 @click.option("--actor", "who", default="")
-@_service
 def audit_command(entity: str, key: str, who: str) -> str:
     """The latest audit entries, newest first."""
     found = audit.entries(db.session, entity=entity, key=key, actor=who)

@@ -29,6 +29,11 @@ NAMING = {
 }
 
 
+
+def user_ref(ondelete: str, **options: Any) -> Any:
+    """A column naming an account (users.id): CASCADE goes with it, SET NULL outlives it."""
+    return mapped_column(ForeignKey("users.id", ondelete=ondelete), **options)
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -68,7 +73,7 @@ class SocialIdentity(Base):
     __table_args__ = (UniqueConstraint("provider", "subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = user_ref("CASCADE", index=True)
     provider: Mapped[str] = mapped_column(String(20))  # google | facebook
     subject: Mapped[str] = mapped_column(String(255))  # the provider's stable user id
     email: Mapped[str] = mapped_column(String(254), default="")
@@ -79,7 +84,7 @@ class Address(Base):
     __tablename__ = "addresses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = user_ref("CASCADE", index=True)
     full_name: Mapped[str] = mapped_column(String(200))
     line1: Mapped[str] = mapped_column(String(200))
     line2: Mapped[str] = mapped_column(String(200), default="")
@@ -113,7 +118,7 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(10))  # preorder | instock
-    price_cents: Mapped[int] = mapped_column(Integer)
+    price_cents: Mapped[int]
     # Units left to sell; None means no cap (preorders made to order).
     stock: Mapped[int | None] = mapped_column(Integer)
     release_date: Mapped[date | None] = mapped_column(Date)
@@ -155,8 +160,7 @@ class Cart(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                unique=True)
+    user_id: Mapped[int | None] = user_ref("CASCADE", unique=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     lines: Mapped[list[CartLine]] = relationship(
@@ -170,7 +174,7 @@ class CartLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    quantity: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int]
 
     cart: Mapped[Cart] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
@@ -181,8 +185,7 @@ class PaymentMethod(Base):
     __tablename__ = "payment_methods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                index=True)
+    user_id: Mapped[int | None] = user_ref("SET NULL", index=True)
     kind: Mapped[str] = mapped_column(String(10))  # card | paypal
     gateway: Mapped[str] = mapped_column(String(20))
     token: Mapped[str] = mapped_column(String(200))
@@ -209,7 +212,7 @@ class Checkout(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = user_ref("CASCADE", index=True)
     status: Mapped[str] = mapped_column(String(12), default="open")  # open|placing|completed
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -228,8 +231,7 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                index=True)
+    user_id: Mapped[int | None] = user_ref("SET NULL", index=True)
     email: Mapped[str] = mapped_column(String(254))
     checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)  # which of the checkout's orders (R-CHK-3)
@@ -237,10 +239,10 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(20))  # see services.orders.STATUS_MOVES
     payment_status: Mapped[str] = mapped_column(String(20))
     fulfilment_status: Mapped[str] = mapped_column(String(20), default="unfulfilled")
-    items_cents: Mapped[int] = mapped_column(Integer)
-    shipping_cents: Mapped[int] = mapped_column(Integer)
+    items_cents: Mapped[int]
+    shipping_cents: Mapped[int]
     discount_cents: Mapped[int] = mapped_column(Integer, default=0)
-    total_cents: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int]
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
@@ -295,8 +297,8 @@ class ProductImage(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)  # gallery order (issue 15)
     digest: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(40))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int]
+    height: Mapped[int]
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -308,8 +310,8 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     product_name: Mapped[str] = mapped_column(String(200))
-    unit_price_cents: Mapped[int] = mapped_column(Integer)
-    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int]
+    quantity: Mapped[int]
     release_date: Mapped[date | None] = mapped_column(Date)
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -340,7 +342,7 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # charge | void | refund
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int]
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     status: Mapped[str] = mapped_column(String(12))  # pending | succeeded | failed
     gateway_ref: Mapped[str] = mapped_column(String(200), default="")
@@ -393,11 +395,11 @@ class CouponUse(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = user_ref("SET NULL")
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     # "coupon:user" for once-per-customer coupons: the database refuses a second use.
     once_key: Mapped[str | None] = mapped_column(String(60), unique=True)
-    discount_cents: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship()
@@ -420,8 +422,8 @@ class TestGatewayCharge(Base):
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     token: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))
-    amount_cents: Mapped[int] = mapped_column(Integer)
-    succeeded: Mapped[bool] = mapped_column(Boolean)
+    amount_cents: Mapped[int]
+    succeeded: Mapped[bool]
     ref: Mapped[str] = mapped_column(String(60), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # The authorisation or charge a capture, void or refund acts on (payments issue).
@@ -441,7 +443,7 @@ class Refund(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int]
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     status: Mapped[str] = mapped_column(String(12), index=True)  # see services.states
     charge_ref: Mapped[str] = mapped_column(String(200))  # the charge or authorisation
@@ -479,8 +481,7 @@ class StaffNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"),
                                                  index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                index=True)
+    user_id: Mapped[int | None] = user_ref("CASCADE", index=True)
     author: Mapped[str] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -510,8 +511,8 @@ class ReportLine(Base):
     order_line_id: Mapped[int] = mapped_column(
         ForeignKey("order_lines.id", ondelete="CASCADE"), primary_key=True)
     order_id: Mapped[int] = mapped_column(Integer, index=True)
-    product_id: Mapped[int] = mapped_column(Integer)
-    quantity: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int]
+    quantity: Mapped[int]
     state: Mapped[str] = mapped_column(String(10))  # incomplete|charged|failed|cancelled|hidden
     country: Mapped[str] = mapped_column(String(2))
     week: Mapped[str] = mapped_column(String(10))  # the Monday, YYYY-MM-DD (UTC)
@@ -573,7 +574,7 @@ class Watch(Base):
     __table_args__ = (UniqueConstraint("user_id", "product_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_ref("CASCADE")
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True)
     # Secret of the one-click unsubscribe link (RFC 8058), no sign-in needed.
@@ -610,5 +611,5 @@ class WatchNotice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("watch_events.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = user_ref("CASCADE")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,8 +1,10 @@
 """The demo catalogue, accounts and data of the QA contract, the same after every reset."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -25,45 +27,15 @@ STAFF_PASSWORD = "Staff-Passw0rd!"
 
 
 def _products() -> list[dict]:
+    """The demo products (demo_products.json), their dates counted from today."""
     now = clock.now()
-    today = now.date()
-    return [
-        dict(slug="aurora-knight-figure", name="Aurora Knight Figure", kind="preorder",
-             price_cents=18999, release_date=today + timedelta(days=120),
-             preorder_ends_at=now + timedelta(days=60), per_order_limit=3,
-             description="A 1/7 scale figure of the Aurora Knight in her dawn armour.",
-             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", scale="1/7",
-                        category="Scale figure", characters="Aurora Knight")),
-        dict(slug="moonlit-dancer-figure", name="Moonlit Dancer Figure", kind="preorder",
-             price_cents=5450, release_date=today + timedelta(days=180),
-             preorder_ends_at=now + timedelta(days=90), per_order_limit=2,
-             restricted_regions="FR",
-             description="A poseable figure of the Moonlit Dancer, with three faceplates.",
-             facts=dict(series="Moonlit Stage", maker="Silverpine Works",
-                        category="Action figure", characters="Moonlit Dancer")),
-        dict(slug="pocket-cat-keychain", name="Pocket Cat Keychain", kind="instock",
-             price_cents=1200, stock=50, per_order_limit=10,
-             description="A rubber keychain of a sleepy cat, 5 cm tall.",
-             facts=dict(series="Pocket Pals", maker="Silverpine Works", category="Keychain",
-                        characters="Sleepy Cat")),
-        dict(slug="last-one-artbook", name="Last One Artbook", kind="instock",
-             price_cents=3900, stock=1,
-             description="The official artbook, 160 pages in full colour. One copy left.",
-             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", category="Artbook",
-                        characters="Aurora Knight, Dawn Squire, Grand Castle Warden")),
-        dict(slug="closed-window-figure", name="Closed Window Figure", kind="preorder",
-             price_cents=7500, release_date=today + timedelta(days=45),
-             preorder_ends_at=now - timedelta(days=1), per_order_limit=3,
-             description="A figure whose preorder period has ended.",
-             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", scale="1/8",
-                        category="Scale figure", characters="Dawn Squire")),
-        dict(slug="grand-castle-diorama", name="Grand Castle Diorama", kind="preorder",
-             price_cents=124900, release_date=today + timedelta(days=240),
-             preorder_ends_at=now + timedelta(days=120), per_order_limit=1,
-             description="A large diorama of the Grand Castle with lights, 60 cm wide.",
-             facts=dict(series="Aurora Saga", maker="Dawnforge Studio", category="Diorama",
-                        characters="Grand Castle Warden, Aurora Knight")),
-    ]
+    products = json.loads((Path(__file__).parent / "demo_products.json").read_text())
+    for product in products:
+        if "release_in_days" in product:
+            product["release_date"] = now.date() + timedelta(days=product.pop("release_in_days"))
+        if "preorder_ends_in_days" in product:
+            product["preorder_ends_at"] = now + timedelta(days=product.pop("preorder_ends_in_days"))
+    return products
 
 
 @cache

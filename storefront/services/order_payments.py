@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -135,17 +136,10 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
         _replace(session, order, method)
         return False
     order_id = order.id
-    session.add(method)
-    session.flush()
     # The new card and the claim in one conditional UPDATE: of parallel submissions, only
     # the one that claims the charge sets its card.
-    won = rows.changed(session, update(Order)
-                       .where(Order.id == order_id, Order.status == OrderStatus.PLACED,
-                              Order.payment_status == PaymentStatus.FAILED)
-                       .values(payment_status=PaymentStatus.CHARGING, charge_due_at=clock.now(),
-                               payment_method_id=method.id)
-                       .execution_options(synchronize_session=False))
-    if won != 1:
+    if not _set_method(session, order_id, method, PaymentStatus.FAILED,
+                       payment_status=PaymentStatus.CHARGING, charge_due_at=clock.now()):
         session.rollback()
         raise ChargeInProgress("This order is already being paid.")
     orders.log_event(order, "payment_updated", f"New payment details: {method.label}.",
@@ -167,15 +161,7 @@ def update_payment(session: Session, gateway: Gateway, order: Order, method: Pay
 
 def _replace(session: Session, order: Order, method: PaymentMethod) -> None:
     """Before the charge: the new details replace the old, unless the charge just began."""
-    order_id = order.id
-    session.add(method)
-    session.flush()
-    won = rows.changed(session, update(Order)
-                       .where(Order.id == order_id, Order.status == OrderStatus.PLACED,
-                              Order.payment_status == PaymentStatus.INCOMPLETE)
-                       .values(payment_method_id=method.id)
-                       .execution_options(synchronize_session=False))
-    if won != 1:
+    if not _set_method(session, order.id, method, PaymentStatus.INCOMPLETE):
         session.rollback()
         raise ChargeInProgress("This order is being charged right now. Please check it again "
                                "in a few minutes.")
@@ -183,6 +169,19 @@ def _replace(session: Session, order: Order, method: PaymentMethod) -> None:
                      f"{method.label}.", order.email)
     session.commit()
     session.expire_all()
+
+
+def _set_method(session: Session, order_id: int, method: PaymentMethod, while_status: str,
+                **changes: Any) -> bool:
+    """Save the method and set it on the placed order, with `changes`, in one conditional
+    UPDATE that holds only while the payment is `while_status`: True when it did."""
+    session.add(method)
+    session.flush()
+    return rows.changed(session, update(Order)
+                        .where(Order.id == order_id, Order.status == OrderStatus.PLACED,
+                               Order.payment_status == while_status)
+                        .values(payment_method_id=method.id, **changes)
+                        .execution_options(synchronize_session=False)) == 1
 
 
 def cancel_overdue(session: Session, base_url: str = "") -> int:

@@ -27,12 +27,13 @@ SEARCH_SQL = ("lower(orders.number || ' ' || orders.email || ' ' || "
 
 @dataclass(frozen=True)
 class Search:
+    """What staff typed, the days it spans (`until` inclusive) and what they chose."""
     q: str = ""
+    since: date | None = None
+    until: date | None = None
     product: str = ""
     status: str = ""
     payment: str = ""
-    since: date | None = None
-    until: date | None = None  # inclusive
 
     @classmethod
     def from_args(cls, args: Any) -> Search:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from functools import wraps
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -121,27 +123,28 @@ def _signed_in(user: User, message: str) -> Response:
     return see_other(next_url)
 
 
-def _pending(link: bool) -> social.Identity | None:
-    """The identity verified moments ago in this session, if it waits for this step."""
-    data = session.get(PENDING)
-    if not isinstance(data, dict) or bool(data.get("link")) != link \
-            or time.time() - int(data.get("at", 0)) > PENDING_TTL:
-        return None
-    return social.Identity(data["provider"], data["subject"], data["email"], data["name"])
-
-
-def _start_again() -> Response:
-    flash("Please sign in with Google or Facebook again.", "info")
-    return see_other(url_for("auth.login"))
+def _pending(link: bool) -> Callable[[Callable[..., View]], Callable[..., View]]:
+    """The view gets the identity verified moments ago in this session, if it waits for
+    this step (link or not); otherwise the customer is asked to sign in again."""
+    def wrap(view: Callable[..., View]) -> Callable[..., View]:
+        @wraps(view)
+        def run() -> View:
+            data = session.get(PENDING)
+            if not isinstance(data, dict) or bool(data.get("link")) != link \
+                    or time.time() - int(data.get("at", 0)) > PENDING_TTL:
+                flash("Please sign in with Google or Facebook again.", "info")
+                return see_other(url_for("auth.login"))
+            return view(social.Identity(data["provider"], data["subject"], data["email"],
+                                        data["name"]))
+        return run
+    return wrap
 
 
 @bp.route("/auth/social/country", methods=["GET", "POST"])
 @limiter.limit(throttle.address_limit, methods=["POST"])
-def social_country() -> View:
+@_pending(link=False)
+def social_country(identity: social.Identity) -> View:
     """First sign-in: the country of residence, chosen once, opens the account (R-ACC-5/6)."""
-    identity = _pending(link=False)
-    if identity is None:
-        return _start_again()
     values = form_values("country")
     if request.method == "POST":
         try:
@@ -160,11 +163,9 @@ def social_country() -> View:
 
 @bp.route("/auth/social/link", methods=["GET", "POST"])
 @limiter.limit(throttle.address_limit, methods=["POST"])
-def social_link() -> View:
+@_pending(link=True)
+def social_link(identity: social.Identity) -> View:
     """The email has a password account: its password first, then the two are linked."""
-    identity = _pending(link=True)
-    if identity is None:
-        return _start_again()
     label = social.LABELS[identity.provider]
     if request.method == "POST":
         user = accounts.authenticate(db.session, identity.email,

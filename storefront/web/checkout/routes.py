@@ -1,6 +1,10 @@
 """Checkout steps: shipping address, payment method, billing address, confirm (R-CHK-1)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import abort, current_app, flash, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -46,14 +50,19 @@ def _announce_step(step: str) -> None:
     announce(f"Step {STEPS.index(step) + 1} of {len(STEPS)}: {STEP_NAMES[step]}")
 
 
-def _current() -> Checkout | Response:
-    """The open checkout, started from the cart; or a redirect to the cart with the reason."""
-    try:
-        return checkout_steps.start(db.session, current_user, request_cart())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, f"error:{exc.code}")
-        return see_other(url_for("cart.show"))
+def _with_checkout(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The view gets the open checkout, started from the cart; when there is none to open
+    (an empty cart, a restricted account...), the cart page with the reason instead."""
+    @wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            checkout = checkout_steps.start(db.session, current_user, request_cart())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, f"error:{exc.code}")
+            return see_other(url_for("cart.show"))
+        return view(checkout, *args, **kwargs)
+    return run
 
 
 def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
@@ -69,20 +78,16 @@ def _step_page(step: str, checkout: Checkout, errors: dict | None = None,
 
 
 @bp.get("/")
-def begin() -> Response:
+@_with_checkout
+def begin(checkout: Checkout) -> Response:
     """Proceed to purchase: on to the first step not done yet."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     return show(url_for(f"checkout.{checkout_steps.next_step(checkout)}"))
 
 
 @bp.route("/shipping", methods=["GET", "POST"])
-def shipping() -> Response | tuple[str, int]:
+@_with_checkout
+def shipping(checkout: Checkout) -> Response | tuple[str, int]:
     """Choose a saved address or add one, in the account region (R-ACC-5)."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     if request.method == "GET":
         return _step_page("shipping", checkout, values={"country": current_user.region})
     values = form_values(*ADDRESS_FIELDS)
@@ -102,11 +107,9 @@ def shipping() -> Response | tuple[str, int]:
 
 
 @bp.route("/payment", methods=["GET", "POST"])
-def payment() -> Response | tuple[str, int]:
+@_with_checkout
+def payment(checkout: Checkout) -> Response | tuple[str, int]:
     """Pay by credit card through the gateway; only its token is kept (R-CHK-5)."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     if request.method == "GET":
         return _step_page("payment", checkout)
     gateway = gateways.current()
@@ -150,11 +153,9 @@ def _to_provider(checkout: Checkout, method: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/payment/approved/<method>")
-def approved(method: str) -> Response:
+@_with_checkout
+def approved(checkout: Checkout, method: str) -> Response:
     """Back from the provider with an approval token."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     try:
         checkout_steps.use_approved(db.session, checkout, current_user, gateways.current(),
                                     "paypal" if method == "paypal" else "card",
@@ -177,11 +178,9 @@ def not_approved(method: str) -> Response:
 
 
 @bp.route("/billing", methods=["GET", "POST"])
-def billing() -> Response | tuple[str, int]:
+@_with_checkout
+def billing(checkout: Checkout) -> Response | tuple[str, int]:
     """Bill the shipping address or another one."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     if request.method == "GET":
         return _step_page("billing", checkout, values={
             "country": current_user.region,
@@ -199,11 +198,9 @@ def billing() -> Response | tuple[str, int]:
 
 
 @bp.get("/confirm")
-def confirm() -> Response | tuple[str, int]:
+@_with_checkout
+def confirm(checkout: Checkout) -> Response | tuple[str, int]:
     """Every order the cart will become, its fee and total, and the notices (R-CHK-3/4)."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     step = checkout_steps.next_step(checkout)
     if step != "confirm":
         return see_other(url_for(f"checkout.{step}"))
@@ -227,11 +224,9 @@ def _confirm_page(checkout: Checkout, typed: str | None = None, error: str = "",
 
 
 @bp.post("/coupon")
-def coupon() -> Response | tuple[str, int]:
+@_with_checkout
+def coupon(checkout: Checkout) -> Response | tuple[str, int]:
     """Apply a coupon code on the confirm page, or remove it (R-CHK-7)."""
-    checkout = _current()
-    if isinstance(checkout, Response):
-        return checkout
     step = checkout_steps.next_step(checkout)
     if step != "confirm":  # the coupon field is on the confirm page: get there first
         flash("Please complete this step first; the coupon goes on the confirm page.", "info")

@@ -10,16 +10,10 @@ from storefront.web.qa.providers import pages
 bp = Blueprint("qa_facebook", __name__, url_prefix="/_qa/facebook")
 
 
-@bp.route("/dialog/oauth", methods=["GET", "POST"])
-def dialog() -> Response | tuple[str, int] | str:
-    """The login dialog (field `email`, button `Sign in`), then back to the store."""
-    return pages.sign_in("facebook")
-
-
-@bp.post("/oauth/access_token")
-def access_token() -> Response:
-    """Code for an access token (client credentials in the form, as Facebook takes them)."""
-    return pages.server("facebook").create_token_response()
+# The login dialog, and the access token endpoint (client credentials in the form, as
+# Facebook takes them).
+access_token = pages.add_sign_in_and_token(bp, "facebook", ("/dialog/oauth", "dialog"),
+                                           ("/oauth/access_token", "access_token"))
 
 
 @bp.get("/me")

@@ -30,16 +30,9 @@ def discovery() -> Response:
     })
 
 
-@bp.route("/authorize", methods=["GET", "POST"])
-def authorize() -> Response | tuple[str, int] | str:
-    """The sign-in page (field `email`, button `Sign in`), then back to the store."""
-    return pages.sign_in("google")
-
-
-@bp.post("/token")
-def token() -> Response:
-    """Code for tokens: an access token and a signed ID token."""
-    return pages.server("google").create_token_response()
+# The sign-in page, and the token endpoint: an access token and a signed ID token.
+token = pages.add_sign_in_and_token(bp, "google", ("/authorize", "authorize"),
+                                    ("/token", "token"))
 
 
 @bp.get("/jwks")

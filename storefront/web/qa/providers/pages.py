@@ -1,9 +1,11 @@
 """The providers' own pages: the sign-in form that ends in a redirect back to the store."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from storefront.web.qa.providers import tokens
@@ -13,6 +15,25 @@ LABELS = {"google": "Google", "facebook": "Facebook"}
 
 def server(provider: str) -> AuthorizationServer:
     return current_app.extensions["qa_providers"][provider]
+
+
+def add_sign_in_and_token(bp: Blueprint, provider: str, sign_in_at: tuple[str, str],
+                          token_at: tuple[str, str]) -> Callable[[], Response]:
+    """The two views every provider has, as (rule, endpoint): its sign-in page (field `email`,
+    button `Sign in`) that ends back at the store, and its token endpoint, where the store
+    trades the code for tokens. Returns the token view (the store calls it, not a form)."""
+    def sign_in_page() -> Response | tuple[str, int] | str:
+        return sign_in(provider)
+
+    def token() -> Response:
+        return server(provider).create_token_response()
+
+    for view, (rule, endpoint), methods in ((sign_in_page, sign_in_at, ["GET", "POST"]),
+                                            (token, token_at, ["POST"])):
+        view.__name__ = view.__qualname__ = endpoint
+        view.__module__ = bp.import_name  # named as if written in the provider's module
+        bp.add_url_rule(rule, endpoint, view, methods=methods)
+    return token
 
 
 def sign_in(provider: str) -> Response | tuple[str, int] | str:
