@@ -3,35 +3,22 @@ STOREFRONT_TEST_DATABASE_URL says so), emptied and reseeded before each test."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete
 
 from storefront import clock, create_app, jobs, migrate
 from storefront.extensions import db
 from storefront.models import Base
 from storefront.services import accounts, demo
-from tests.support.app import settings
+from tests.support.app import drop_schema, postgres_schema, settings
 
 # Real scrypt costs ~50 ms a hash; tests hash hundreds of passwords. Production keeps
 # scrypt (tests/unit/test_accounts.py proves the default).
 accounts.HASH_METHOD = "pbkdf2:sha256:1000"
-
-
-def _postgres_schema(url: str) -> tuple[str, str]:
-    """A fresh schema for this run; the URL points its search_path there."""
-    schema = f"sf_test_{secrets.token_hex(4)}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    parsed = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return parsed.render_as_string(hide_password=False), schema
 
 
 @pytest.fixture(scope="session")
@@ -39,16 +26,13 @@ def database_url() -> Iterator[str]:
     """Migrated with Alembic, as production is."""
     base = os.environ.get("STOREFRONT_TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
-        url, schema = _postgres_schema(base)
+        url, schema = postgres_schema(base)
         migrate.upgrade(url)
         yield url
         db.session.remove()
         if db.engine is not None:
             db.engine.dispose()
-        engine = create_engine(base, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
+        drop_schema(base, schema)
         return
     folder = tempfile.mkdtemp(prefix="storefront-test-")
     url = f"sqlite:///{folder}/test.db"

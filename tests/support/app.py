@@ -1,5 +1,11 @@
-"""Settings of the app under test (the fixtures of tests/conftest.py build it with these)."""
+"""The app under test: its settings, and a PostgreSQL schema of its own per run (the fixtures
+of tests/conftest.py build the app with these)."""
 from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 
 def settings(database_url: str, **extra: object) -> dict:
@@ -8,3 +14,21 @@ def settings(database_url: str, **extra: object) -> dict:
             "BASE_URL": "http://localhost",
             "RATELIMIT_ENABLED": False, "JOBS_IMMEDIATE": True, "PAGE_CACHE_SECONDS": 0,
             "TESTING": True, **extra}
+
+
+def postgres_schema(url: str) -> tuple[str, str]:
+    """A fresh schema for this run; the URL points its search_path there."""
+    schema = f"sf_test_{secrets.token_hex(4)}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    parsed = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return parsed.render_as_string(hide_password=False), schema
+
+
+def drop_schema(url: str, schema: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
