@@ -11,13 +11,12 @@ from werkzeug.security import check_password_hash
 
 from storefront import clock
 from storefront.models import User
-from storefront.services import mail
+from storefront.services import mail, social
 from storefront.services.accounts import EMAIL_RE, hash_password, normal_email, password_message
 from storefront.services.errors import InvalidInput, ServiceError
 
 SALT = "storefront.password-reset"
 MAX_AGE = 3600  # seconds a reset link stays valid
-PROVIDERS = {"google": "Google", "facebook": "Facebook"}
 
 
 class LinkInvalid(ServiceError):
@@ -64,7 +63,7 @@ def request_reset(session: Session, email: str, *, secret: str,
     if user.password_hash:
         context = {"link": link_for(make_token(user, secret)), "minutes": MAX_AGE // 60}
     else:
-        context = {"link": "", "provider": PROVIDERS.get(user.auth_provider or "", "Google "
+        context = {"link": "", "provider": social.LABELS.get(user.auth_provider or "", "Google "
                                                          "or Facebook")}
     mail.queue(session, user.email, "password_reset", context)
     session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storefront import clock
 from storefront.models import Checkout, PaymentMethod, User
 from storefront.payments import CardDetails, Gateway, GatewayDeclined, card_checks
+from storefront.services import idempotency
 from storefront.services.errors import (
     InvalidInput,
     MethodRefused,
@@ -52,7 +53,7 @@ def new_card(session: Session, user: User, gateway: Gateway, form: dict[str, str
 
 def _verify(gateway: Gateway, token: str) -> None:
     """A 1.00 USD authorisation, voided at once, proves the card works (R-CHK-6)."""
-    key = f"verify-{token[-24:]}"
+    key = idempotency.card_key("verify", token)
     try:
         result = gateway.authorize(token, 100, key)
     except Exception:
@@ -60,7 +61,7 @@ def _verify(gateway: Gateway, token: str) -> None:
     if result is None or not result.ok:
         raise InvalidInput({"card_number": "Your card could not be verified. "
                                            "Please use another card."})
-    gateway.void(result.ref, f"void-{key}")
+    gateway.void(result.ref, idempotency.card_key("void", token))
 
 
 def approved_method(session: Session, user_id: int, gateway: Gateway, method: str,

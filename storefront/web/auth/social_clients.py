@@ -14,8 +14,9 @@ from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import Flask, current_app, request, url_for
 
 from storefront.extensions import oauth
+from storefront.services import social
 
-LABELS = {"google": "Google", "facebook": "Facebook"}
+LABELS = social.LABELS  # the providers and their names, in services/social.py
 DISCOVERY = "/.well-known/openid-configuration"
 TIMEOUT = 10  # seconds for any call to a provider
 # Google documents both spellings of its issuer.

@@ -8,9 +8,10 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
+from storefront.services import social
 from storefront.web.qa.providers import tokens
 
-LABELS = {"google": "Google", "facebook": "Facebook"}
+LABELS = social.LABELS
 
 
 def server(provider: str) -> AuthorizationServer:
