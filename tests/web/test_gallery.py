@@ -79,8 +79,7 @@ def test_a_first_visit_to_a_product_with_8_images_keeps_its_byte_budget(app, cli
     login(staff, *STAFF)
     upload(staff, *(f"n{i}" for i in range(7)))
     page = client.get(PAGE).data
-    assets = [open(f"static/{p}", "rb").read() for p in ("css/store.css",
-                                                          "js/htmx-2.0.11.min.js")]
+    assets = [open(f"static/{p}", "rb").read() for p in ("css/store.css", "js/store.js")]
     assert wire(page) + sum(wire(a) for a in assets) <= 30 * 1024
     eager = [t for t in shown(client) if 'loading="lazy"' not in t]
     assert len(eager) == 1
