@@ -49,12 +49,27 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {sqlite_begin.get()}")
 
 
+class _Session(Session):
+    """A request known to only read (`sqlite_begin` DEFERRED) runs on PostgreSQL without a
+    transaction: no BEGIN and no ROLLBACK, two round trips of a catalogue page's four (the
+    pool's ping, BEGIN, the statement, ROLLBACK). Its statements each read their own
+    snapshot, which a page of reads never notices; anything that writes keeps its one
+    transaction."""
+
+    reading: Engine | None = None  # the engine's AUTOCOMMIT copy (same pool), PostgreSQL
+
+    def get_bind(self, mapper: Any = None, **kwargs: Any) -> Any:
+        if self.reading is not None and sqlite_begin.get() == "DEFERRED":
+            return self.reading
+        return super().get_bind(mapper, **kwargs)
+
+
 class Database:
     """Created unbound; init_app binds it to the configured URL."""
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.registry: scoped_session[Session] = scoped_session(sessionmaker())
+        self.registry: scoped_session[Session] = scoped_session(sessionmaker(class_=_Session))
         # Services take a Session: the registry hands each thread its own and passes every
         # Session method through, so the app hands it over as one.
         self.session: Session = cast(Session, self.registry)
@@ -84,4 +99,6 @@ class Database:
             self.registry.remove()
             self.engine.dispose()
         self.engine = make_engine(url)
+        _Session.reading = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                            if self.engine.dialect.name == "postgresql" else None)
         self.registry.configure(bind=self.engine, expire_on_commit=False)

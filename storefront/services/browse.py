@@ -31,12 +31,14 @@ from sqlalchemy.orm import Session
 
 from storefront import clock
 from storefront.models import Character, Maker, Product, ProductCharacter, Series
+from storefront.services.kept import Kept
 
 PAGE_SIZE = 24
 SORTS = ("newest", "release", "price", "price-desc")
 KINDS = ("preorder", "instock")
 FACET_LIMIT = 30  # values offered per select; the chosen one always shows
 MAX_WORDS = 8
+RANKED_DEPTH = 10 * PAGE_SIZE  # positions of a search kept (with `kept`): its first 10 pages
 # PostgreSQL's stored tsvector of name (A) and search_text (B), GIN-indexed (migration 0009)
 PG_VECTOR = "products.search_vector"
 FAR_DAY = date(9999, 12, 31)  # in-stock products (no release date) come last by release
@@ -120,8 +122,10 @@ def words(query: str) -> list[str]:
 # --- conditions ------------------------------------------------------------------------
 
 def _conditions(session: Session, filters: Filters, region: str | None,
-                leave_out: str = "") -> list[ColumnElement[bool]]:
-    """The WHERE of the filters in use, without the one named `leave_out`."""
+                leave_out: str = "", matched: Any = None) -> list[ColumnElement[bool]]:
+    """The WHERE of the filters in use, without the one named `leave_out`. `matched`: the
+    search's matches as a CTE the statement shares (the counts' six parts), else each
+    condition matches on its own."""
     found: list[ColumnElement[bool]] = []
     f = filters
     if f.kind and leave_out != "kind":
@@ -142,7 +146,8 @@ def _conditions(session: Session, filters: Filters, region: str | None,
     if f.available and leave_out != "available":
         found.append(available(region))
     if words(f.q) and leave_out != "q":
-        found.append(Product.id.in_(select(_hits(session, f.q).c.id)))
+        found.append(Product.id.in_(select(matched.c.id) if matched is not None
+                                    else _matches(session, f.q)))
     return found
 
 
@@ -160,9 +165,24 @@ def available(region: str | None) -> ColumnElement[bool]:
     return and_(buyable, sold_here)
 
 
+def _matches(session: Session, query: str) -> Any:
+    """The ids of the products matching every word (as a prefix, in any order), unranked:
+    a filter needs no rank, and ranking reads every match."""
+    terms = words(query)
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = func.to_tsquery(literal_column("'simple'::regconfig"),
+                                 " & ".join(f"{w}:*" for w in terms))
+        return select(Product.id.label("id")).where(literal_column(PG_VECTOR).op("@@")(wanted))
+    match = " AND ".join(f'"{w}"*' for w in terms)
+    return text("SELECT rowid AS id FROM products_fts WHERE products_fts MATCH :match"
+                ).bindparams(match=match).columns(id=Integer)
+
+
 def _hits(session: Session, query: str, best: int = 0) -> Any:
     """(id, rank) of the products matching every word (as a prefix, in any order); a lower
-    rank is a better match. SQLite: FTS5 with bm25; PostgreSQL: tsvector with ts_rank_cd.
+    rank is a better match. SQLite: FTS5 with bm25; PostgreSQL: tsvector with ts_rank (the
+    weights: a word of the name counts 2.5 times one of the series, characters or maker;
+    ts_rank_cd's cover density took about twice as long over 4,000 matches).
     With `best`, only the best `best` (by rank, then id): a search without other filters
     then joins a page's rows to the products, not every match (4,000 rows at 20,000)."""
     terms = words(query)
@@ -171,7 +191,7 @@ def _hits(session: Session, query: str, best: int = 0) -> Any:
         vector: Any = literal_column(PG_VECTOR)
         wanted = func.to_tsquery(config, " & ".join(f"{w}:*" for w in terms))
         ranked = (select(Product.id.label("id"),
-                         (-func.ts_rank_cd(vector, wanted)).label("rank"))
+                         (-func.ts_rank(vector, wanted)).label("rank"))
                   .where(vector.op("@@")(wanted)))
         if best:
             ranked = ranked.order_by(literal_column("rank"), Product.id).limit(best)
@@ -222,12 +242,15 @@ def _parse_cursor(cursor: str, sort: str) -> tuple[Any, int] | None:
         return None
 
 
-def browse(session: Session, filters: Filters, region: str | None = None) -> Listing:
-    """One page of products (one statement); counts come from `facets`."""
+def browse(session: Session, filters: Filters, region: str | None = None,
+           kept: Kept | None = None) -> Listing:
+    """One page of products (one statement); counts come from `facets`. With `kept`, a
+    search without other filters ranks its matches once and keeps the order (see
+    `_by_relevance`)."""
     if filters.sort_used == "relevance":
         others = _conditions(session, filters, region, leave_out="q")
         return _by_relevance(session, select(Product).where(*others), filters,
-                             alone=not others)
+                             alone=not others, kept=kept)
     stmt: Select[Any] = select(Product).where(*_conditions(session, filters, region))
     key, downwards = _sort_key(filters.sort_used)
     backwards = bool(filters.before) and not filters.after
@@ -253,20 +276,55 @@ def browse(session: Session, filters: Filters, region: str | None = None) -> Lis
 
 
 def _by_relevance(session: Session, stmt: Select[Any], filters: Filters,
-                  alone: bool = False) -> Listing:
+                  alone: bool = False, kept: Kept | None = None) -> Listing:
     """Best matches first; these pages count positions ("@24"), as ranks are not keys.
-    `alone`: no other filter, so only the matches up to this page's end are joined."""
+    `alone`: no other filter, so only the matches up to this page's end are joined.
+
+    With `kept` (production), such a search's first RANKED_DEPTH positions are ranked once
+    per process and kept: ranking reads every match (4,000 at 20,000 products, most of the
+    page's time), so later pages and visitors of the same words read only their own rows,
+    by id, still one statement. The order can be as old as the kept counts; the products,
+    their price and stock are read afresh (one deleted since leaves its place empty)."""
     start = int(filters.after[1:]) if re.fullmatch(r"@\d{1,6}", filters.after) else 0
-    hits = _hits(session, filters.q, best=start + PAGE_SIZE + 1 if alone else 0)
-    rows = list(session.scalars(stmt.join(hits, hits.c.id == Product.id)
-                                .order_by(hits.c.rank, Product.id)
-                                .offset(start).limit(PAGE_SIZE + 1)))
+    if alone and kept is not None and start + PAGE_SIZE <= RANKED_DEPTH:
+        rows, more = _kept_ranking(session, stmt, filters, start, kept)
+    else:
+        hits = _hits(session, filters.q, best=start + PAGE_SIZE + 1 if alone else 0)
+        rows = list(session.scalars(stmt.join(hits, hits.c.id == Product.id)
+                                    .order_by(hits.c.rank, Product.id)
+                                    .offset(start).limit(PAGE_SIZE + 1)))
+        more = len(rows) > PAGE_SIZE
     listing = Listing(rows[:PAGE_SIZE])
-    if len(rows) > PAGE_SIZE:
+    if more:
         listing.next_after = f"@{start + PAGE_SIZE}"
     if start:
         listing.previous_before = f"@{max(start - PAGE_SIZE, 0)}"
     return listing
+
+
+def _kept_ranking(session: Session, stmt: Select[Any], filters: Filters, start: int,
+                  kept: Kept) -> tuple[list[Product], bool]:
+    """The rows of positions start to start + PAGE_SIZE of a search alone, from its kept
+    order, and whether a position follows. A miss ranks the first RANKED_DEPTH + 1 matches
+    with their rows (the page's one statement, as ever) and keeps their ids."""
+    made: list[Product] = []
+
+    def rank() -> tuple[int, ...]:
+        hits = _hits(session, filters.q, best=RANKED_DEPTH + 1)
+        made.extend(session.scalars(stmt.join(hits, hits.c.id == Product.id)
+                                    .order_by(hits.c.rank, Product.id)))
+        return tuple(p.id for p in made)
+
+    order = kept.get(("ranked", tuple(words(filters.q))), rank)
+    more = len(order) > start + PAGE_SIZE
+    if made:
+        return made[start:start + PAGE_SIZE], more
+    wanted = order[start:start + PAGE_SIZE]
+    if not wanted:
+        return [], more
+    # a product deleted since leaves its place empty: positions stay where pages put them
+    found = {p.id: p for p in session.scalars(stmt.where(Product.id.in_(wanted)))}
+    return [found[ident] for ident in wanted if ident in found], more
 
 
 def previous_args(filters: Filters, listing: Listing) -> dict[str, str]:
@@ -279,11 +337,24 @@ def previous_args(filters: Filters, listing: Listing) -> dict[str, str]:
 
 # --- counts per filter value -----------------------------------------------------------
 
+def kept_facets(session: Session, filters: Filters, region: str | None,
+                kept: Kept | None) -> dict[str, list[Facet]]:
+    """`facets`, kept (when `kept`) per filter combination and region: every page and sort
+    of the same filters has the same counts."""
+    if kept is None:
+        return facets(session, filters, region)
+    key = ("facets", region or "", tuple(sorted(filters.args(sort="").items())))
+    return kept.get(key, lambda: facets(session, filters, region))
+
+
 def facets(session: Session, filters: Filters, region: str | None = None
            ) -> dict[str, list[Facet]]:
     """For each filter, its values with how many products each would show (one statement)."""
+    # The search's matches once for all six parts (each matched them again before).
+    matched = _matches(session, filters.q).cte("matched") if words(filters.q) else None
+
     def where(name: str) -> list[ColumnElement[bool]]:
-        return _conditions(session, filters, region, leave_out=name)
+        return _conditions(session, filters, region, leave_out=name, matched=matched)
 
     # Constants written into the SQL: PostgreSQL's GROUP BY must see the same expression.
     month = (func.to_char(Product.release_date, literal_column("'YYYY-MM'"))

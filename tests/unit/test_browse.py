@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from storefront.services import browse, products
 from storefront.services.browse import Filters
-from tests.builders import product
+from storefront.services.kept import Kept
+from tests.builders import counted, product
 from tests.catalogue_builders import many_products
 
 
@@ -78,12 +79,12 @@ def test_sorts_by_price_both_ways_release_and_newest(session):
     assert slugs(browse.browse(session, Filters()))[0] == "aurora-knight-figure"
 
 
-def walk(session, filters: Filters) -> list[str]:
-    seen, listing = [], browse.browse(session, filters)
+def walk(session, filters: Filters, kept: Kept | None = None) -> list[str]:
+    seen, listing = [], browse.browse(session, filters, kept=kept)
     seen += slugs(listing)
     while listing.next_after:
         listing = browse.browse(session, Filters(**{**filters.args(), "after":
-                                                    listing.next_after}))
+                                                    listing.next_after}), kept=kept)
         seen += slugs(listing)
     return seen
 
@@ -133,6 +134,22 @@ def test_search_ranks_a_name_match_above_a_mention(session):
     ranked = slugs(browse.browse(session, Filters(q="knight")))
     assert ranked[0] == "aurora-knight-figure"
     assert set(ranked) == {"aurora-knight-figure", "last-one-artbook", "grand-castle-diorama"}
+
+
+def test_counts_under_a_search_are_what_choosing_each_value_would_list(session):
+    """The six counts share one match of the searched words; each value's count is the
+    number of products the search lists once that value is chosen too."""
+    many_products(session, 90)
+    searched = Filters(q="hero 1", sort="price")
+    facets = browse.facets(session, searched)
+    assert sum(counts(facets, "kind").values()) == len(walk(session, searched)) > 0
+    for name in ("kind", "month", "series", "maker", "character"):
+        assert facets[name], name
+        for value, n in counts(facets, name).items():
+            listed = walk(session, Filters(**{**searched.args(), name: value}))
+            assert n == len(listed), (name, value)
+    assert counts(facets, "available") == {
+        "1": len(walk(session, Filters(**searched.args(), available="1")))}
 
 
 def test_search_results_page_by_rank_and_combine_with_filters(session):
@@ -186,3 +203,40 @@ def test_the_hourly_statistics_let_sqlite_walk_the_sort_index_for_a_filtered_pag
     sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
     plan = " ".join(str(row) for row in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "ix_products_price_cents_id" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_kept_search_order_pages_as_a_fresh_one_and_reads_its_rows_afresh(session):
+    """Production keeps a search's order a few seconds (ranking reads every match): its
+    pages, past the kept positions too, are the fresh order's; price, stock and deletions
+    show at once; a product added shows once the order is no longer kept."""
+    many_products(session, browse.RANKED_DEPTH + 40)
+    session.commit()
+    moment = [0.0]
+    kept = Kept(30, timer=lambda: moment[0])
+    fresh = walk(session, Filters(q="hero"))
+    assert len(fresh) == len(set(fresh)) > browse.RANKED_DEPTH
+    assert walk(session, Filters(q="hero"), kept) == fresh
+    with counted() as statements:  # a kept page: its own rows by id, one statement
+        second = browse.browse(session, Filters(q="hero", after="@24"), kept=kept)
+    assert len(statements) == 1 and "bm25" not in statements[0] and \
+        "ts_rank" not in statements[0]
+    assert slugs(second) == fresh[24:48]
+    first = product(session, fresh[24])
+    first.price_cents = 123
+    gone = product(session, fresh[25])
+    session.delete(gone)
+    session.commit()
+    again = browse.browse(session, Filters(q="hero", after="@24"), kept=kept)
+    assert again.products[0].price_cents == 123
+    assert slugs(again) == fresh[24:25] + fresh[26:48] and again.next_after == "@48"
+    many_products(session, 1, prefix="late")
+    product(session, "late-0").name = "Hero of the Late Hour"  # named for it: ranks first
+    session.commit()
+    assert "late-0" not in walk(session, Filters(q="hero"), kept)[:browse.RANKED_DEPTH]
+    moment[0] = 31
+    assert walk(session, Filters(q="hero"), kept)[0] == "late-0"
+    # a search with other filters, and a page past the kept positions, rank afresh
+    with counted() as statements:
+        browse.browse(session, Filters(q="hero", kind="instock"), kept=kept)
+        browse.browse(session, Filters(q="hero", after=f"@{browse.RANKED_DEPTH}"), kept=kept)
+    assert all("bm25" in s or "ts_rank" in s for s in statements)

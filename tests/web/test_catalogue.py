@@ -134,3 +134,29 @@ def test_counts_are_kept_a_few_seconds_per_process_outside_tests_and_qa(database
     qa = create_app(settings(database_url, TESTING=False, QA_MODE=True))
     assert "Aurora Saga (10)" in qa.test_client().get("/?series=aurora-saga").get_data(
         as_text=True)
+
+
+def test_on_postgresql_a_page_that_only_reads_runs_without_begin_and_rollback(client):
+    """A catalogue page's statements run in autocommit (two round trips of four: no BEGIN,
+    no ROLLBACK); a request that writes, such as signing in, keeps its transaction."""
+    from sqlalchemy import event
+
+    from storefront.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite requests that only read already begin DEFERRED")
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn, _cursor, statement, *_rest):
+        seen.append((statement.split()[0].upper(), conn.connection.dbapi_connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/?q=aurora").status_code == 200
+        reads, seen[:] = list(seen), []
+        assert login(client).status_code in (200, 303)
+        writes = list(seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert reads and all(autocommit for _, autocommit in reads), reads
+    assert writes and not any(autocommit for _, autocommit in writes), writes

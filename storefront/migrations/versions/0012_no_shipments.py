@@ -2,7 +2,7 @@
 exchange is the replacement to send (issue 16: the table was written, never read)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011_catalogue_speed
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011_catalogue_speed'
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ def index() -> str:
     """The catalogue: search, filters, sort and pages, all in the URL (issue 15)."""
     filters = browse.Filters.parse(request.args)
     region = current_user.region if signed_in() else None
-    listing = browse.browse(db.session, filters, region)
+    listing = browse.browse(db.session, filters, region, counts.kept())
     return page("shop/index.html", f=filters, listing=listing, products=listing.products,
                 facets=counts.facets(filters, region),
                 previous_args=browse.previous_args(filters, listing) if
