@@ -1,4 +1,5 @@
-"""Staff upload and order a product's gallery (issue 15); pages draw it from `gallery`."""
+"""Staff upload and order a product's gallery (issue 15); pages draw it with the
+`gallery_images` template global (web/shop/media.py)."""
 from __future__ import annotations
 
 from flask import flash, request, url_for

@@ -1,4 +1,4 @@
-"""Helpers every blueprint shares: rendering pages or their fragments, redirects, owners."""
+"""Helpers every area shares: rendering pages or their fragments, redirects, owners."""
 from __future__ import annotations
 
 import re
