@@ -23,12 +23,12 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.benchserver import ROOT, Gunicorn, machine_line  # noqa: E402
 from bench.wrkparse import parse  # noqa: E402
+from tests.support.app import drop_schema, postgres_schema  # noqa: E402
 
 PAGES = {"first page": "/", "filtered page": "/?series=star-harbor&kind=instock&sort=price",
          "search": "/?q=aurora+hero"}
@@ -131,23 +131,6 @@ def measure(engine: str, url: str, count: int, seconds: int, work: Path) -> list
     return rows
 
 
-def postgres_schema(base: str) -> tuple[str, str]:
-    schema = f"sf_bench_{secrets.token_hex(4)}"
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=20_000)
@@ -163,7 +146,7 @@ def main() -> None:
             rows += measure("SQLite", f"sqlite:///{work}/bench.db", args.products,
                             args.seconds, work)
         if "postgresql" in args.engines:
-            url, schema = postgres_schema(args.pg)
+            url, schema = postgres_schema(args.pg, prefix="sf_bench")
             try:
                 rows += measure("PostgreSQL", url, args.products, args.seconds, work)
             finally:

@@ -39,9 +39,9 @@ EXEMPT_BY_DESIGN = {
 # /_qa/) have token, userinfo and access_token endpoints the store's OAuth client calls
 # server to server, as Google's and Facebook's are; their sign-in forms carry a token.
 EXEMPT_VIEWS = {
-    "storefront.web.qa.providers.oidc.token": "qa_oidc.token",
+    "storefront.web.qa.providers.pages.google_token": "qa_oidc.token",
     "storefront.web.qa.providers.oidc.userinfo": "qa_oidc.userinfo",
-    "storefront.web.qa.providers.facebook.access_token": "qa_facebook.access_token",
+    "storefront.web.qa.providers.pages.facebook_access_token": "qa_facebook.access_token",
     "storefront.web.shop.watch.unsubscribe": "shop.unsubscribe",
 }
 # Where csrf.exempt is used in storefront/, by what it exempts (found by reading the source).

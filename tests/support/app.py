@@ -16,9 +16,10 @@ def settings(database_url: str, **extra: object) -> dict:
             "TESTING": True, **extra}
 
 
-def postgres_schema(url: str) -> tuple[str, str]:
-    """A fresh schema for this run; the URL points its search_path there."""
-    schema = f"sf_test_{secrets.token_hex(4)}"
+def postgres_schema(url: str, prefix: str = "sf_test") -> tuple[str, str]:
+    """A fresh schema for this run (tests, or a benchmark); the URL points its search_path
+    there."""
+    schema = f"{prefix}_{secrets.token_hex(4)}"
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))

@@ -160,3 +160,18 @@ def test_on_postgresql_a_page_that_only_reads_runs_without_begin_and_rollback(cl
         event.remove(db.engine, "before_cursor_execute", note)
     assert reads and all(autocommit for _, autocommit in reads), reads
     assert writes and not any(autocommit for _, autocommit in writes), writes
+
+
+def test_the_pages_that_only_read_are_the_ones_marked_so(app):
+    """Only these GETs run without a write lock (SQLite DEFERRED, PostgreSQL autocommit):
+    every other request begins its transaction IMMEDIATE, so a write never meets a reader's
+    lock half-way."""
+    marked = {endpoint for endpoint, view in app.view_functions.items()
+              if getattr(view, "reads_only", False)}
+    assert marked == {
+        "shop.index", "shop.product", "shop.releases", "shop.product_image",
+        "shop.unsubscribe", "pages.guide_index", "pages.guide", "pages.terms",
+        "pages.privacy", "pages.contact", "health.healthz", "health.readyz", "cart.show",
+        "account.orders_page", "account.order", "admin.orders_page", "admin.orders_csv",
+        "admin.shipping_list_page", "admin.shipping_list_csv", "admin.audit_page",
+        "admin.report_preorders", "admin.report_preorders_csv"}

@@ -34,11 +34,13 @@ from storefront.web.plumbing.rendering import (
     rules,
     see_other,
 )
+from storefront.web.plumbing.transactions import reads_only
 
 CARD_FIELDS = ("card_number", "card_expiry", "card_cvc", "card_name")
 
 
 @bp.get("/")
+@reads_only
 def orders_page() -> str:
     """Order history: number, date, status, total (R-CHK-8); watched products and coming
     releases (issue 15)."""
@@ -93,6 +95,7 @@ def _refused(number: str, exc: ServiceError, **context: Any) -> tuple[str, int]:
 
 
 @bp.get("/orders/<number>")
+@reads_only
 def order(number: str) -> tuple[str, int]:
     """One order with its lines, addresses, payment, timeline and actions; others' are 404."""
     return _order_page(number)

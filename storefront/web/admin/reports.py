@@ -9,9 +9,11 @@ from storefront.extensions import db
 from storefront.services import audit, reports
 from storefront.web.admin import access, bp
 from storefront.web.plumbing.rendering import int_arg, page
+from storefront.web.plumbing.transactions import reads_only
 
 
 @bp.get("/reports/preorders")
+@reads_only
 @access.requires("reports")
 def report_preorders() -> str:
     """Every preorder product: units by state, country and week, with totals (2 queries)."""
@@ -20,6 +22,7 @@ def report_preorders() -> str:
 
 
 @bp.get("/reports/preorders.csv")
+@reads_only
 @access.requires("reports")
 def report_preorders_csv() -> Response:
     """The same report as CSV: the page's numbers, from the same function."""
@@ -41,6 +44,7 @@ def _day(text: str) -> datetime | None:
 
 
 @bp.get("/audit")
+@reads_only
 @access.requires("audit")
 def audit_page() -> str:
     """Who changed what: filters by kind of thing, who, which one, what and dates."""

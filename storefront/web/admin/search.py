@@ -12,9 +12,11 @@ from storefront.web.admin import access, bp
 from storefront.web.admin.common import product_or_404
 from storefront.web.admin.reports import csv_response
 from storefront.web.plumbing.rendering import page
+from storefront.web.plumbing.transactions import reads_only
 
 
 @bp.get("/")
+@reads_only
 def orders_page() -> str:
     """`admin-orders` with the `order-search` form; one query a page, any page (keyset)."""
     search = order_search.Search.from_args(request.args)
@@ -26,6 +28,7 @@ def orders_page() -> str:
 
 
 @bp.get("/orders.csv")
+@reads_only
 @access.requires("orders")
 def orders_csv() -> Response:
     """Every order of the current search as CSV, streamed in batches."""
@@ -42,6 +45,7 @@ def _day_arg() -> date | None:
 
 
 @bp.get("/products/<slug>/shipping-list")
+@reads_only
 @access.requires("shipping")
 def shipping_list_page(slug: str) -> str:
     """The printable list: one confirmed date, or every one."""
@@ -53,6 +57,7 @@ def shipping_list_page(slug: str) -> str:
 
 
 @bp.get("/products/<slug>/shipping-list.csv")
+@reads_only
 @access.requires("shipping")
 def shipping_list_csv(slug: str) -> Response:
     item, day = product_or_404(slug), _day_arg()

@@ -19,6 +19,7 @@ from storefront.web.plumbing.rendering import (
     request_cart,
     see_other,
 )
+from storefront.web.plumbing.transactions import reads_only
 
 
 def _cart_page(error: str = "", status: int = 200) -> tuple[str, int]:
@@ -28,6 +29,7 @@ def _cart_page(error: str = "", status: int = 200) -> tuple[str, int]:
 
 
 @bp.get("/")
+@reads_only
 def show() -> tuple[str, int]:
     """The cart with its lines, subtotal and the way to checkout."""
     return _cart_page()

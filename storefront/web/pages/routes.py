@@ -10,6 +10,7 @@ from storefront.services import support
 from storefront.services.errors import InvalidInput
 from storefront.web.pages import bp
 from storefront.web.plumbing.rendering import form_values, page, see_other
+from storefront.web.plumbing.transactions import reads_only
 
 GUIDE = {
     "how-to-order": "How to order",
@@ -21,12 +22,14 @@ GUIDE = {
 
 
 @bp.get("/guide/")
+@reads_only
 def guide_index() -> str:
     """The ordering guide's table of contents."""
     return page("pages/guide_index.html", guide=GUIDE)
 
 
 @bp.get("/guide/<section>")
+@reads_only
 def guide(section: str) -> str:
     """One section of the ordering guide."""
     if section not in GUIDE:
@@ -37,18 +40,21 @@ def guide(section: str) -> str:
 
 
 @bp.get("/terms")
+@reads_only
 def terms() -> str:
     """Terms of Use (R-ACC-4, R-NTC-1, R-NTC-2)."""
     return page("pages/terms.html")
 
 
 @bp.get("/privacy")
+@reads_only
 def privacy() -> str:
     """Privacy Policy (R-ACC-4)."""
     return page("pages/privacy.html")
 
 
 @bp.route("/contact", methods=["GET", "POST"])
+@reads_only
 @limiter.limit("5 per minute", methods=["POST"])
 def contact() -> Response | str | tuple[str, int]:
     """Write to customer support; we email them and confirm to the customer."""

@@ -6,10 +6,11 @@
 - templating.py: the filters and globals every template uses;
 - pagecache.py: the page cache for signed-out visitors; requestlog.py: one log line a request;
 - headers.py: security and caching headers; errors.py: error pages and the 503;
-- throttle.py: login throttles; health.py: /healthz and /readyz for load balancers.
+- throttle.py: login throttles; health.py: /healthz and /readyz for load balancers;
+- transactions.py: `reads_only`, the mark of a view whose GET only reads.
 
 This module wires them into the app and holds the request hooks: NUL-free form values, the
-user loader, read-only SQLite transactions for pages that only read, and QA's clock."""
+user loader and QA's clock."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,24 +22,24 @@ from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from storefront import clock
-from storefront.db import sqlite_begin
 from storefront.extensions import db, login_manager
 from storefront.models import Setting, User
-from storefront.web.plumbing import errors, headers, health, pagecache, requestlog, templating
-
-# GET pages that only read: their SQLite transactions need no write lock (see db.py).
-READ_ONLY = {"shop", "pages", "health"}
-READ_ONLY_ENDPOINTS = {"cart.show", "account.orders_page", "account.order", "static",
-                       "admin.orders_page", "admin.orders_csv", "admin.audit_page",
-                       "admin.report_preorders", "admin.report_preorders_csv",
-                       "admin.shipping_list_page", "admin.shipping_list_csv"}
+from storefront.web.plumbing import (
+    errors,
+    headers,
+    health,
+    pagecache,
+    requestlog,
+    templating,
+    transactions,
+)
 
 
 def init_app(app: Flask) -> None:
     requestlog.init_app(app)
     pagecache.init_app(app)
     app.request_class = CleanRequest
-    app.before_request(_reads_only)
+    transactions.init_app(app)
     login_manager.user_loader(_load_user)
     templating.init_app(app)
     app.before_request(_qa_clock)
@@ -70,12 +71,6 @@ class _WithoutNul(ImmutableMultiDict):
 
 class CleanRequest(FlaskRequest):
     parameter_storage_class = _WithoutNul
-
-
-def _reads_only() -> None:
-    if request.method in ("GET", "HEAD") and (request.blueprint in READ_ONLY
-                                              or request.endpoint in READ_ONLY_ENDPOINTS):
-        sqlite_begin.set("DEFERRED")
 
 
 def _qa_clock() -> None:

@@ -8,17 +8,20 @@ from werkzeug.wrappers import Response
 
 from storefront import migrate
 from storefront.extensions import db
+from storefront.web.plumbing.transactions import reads_only
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@reads_only
 def healthz() -> Response:
     """The process is up."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
+@reads_only
 def readyz() -> tuple[Response, int]:
     """Ready for traffic: the database answers and migrations are current."""
     try:

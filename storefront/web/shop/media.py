@@ -9,6 +9,7 @@ from storefront.extensions import db
 from storefront.extensions import digest as static_digest
 from storefront.models import Product
 from storefront.services import gallery, images, products
+from storefront.web.plumbing.transactions import reads_only
 from storefront.web.shop import bp
 
 TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -17,6 +18,7 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @bp.get("/media/products/<digest>.<ext>")
+@reads_only
 def product_image(digest: str, ext: str) -> Response:
     """The image bytes; the URL changes when the image does, so it never goes stale."""
     if ext not in TYPES or not DIGEST_RE.match(digest):

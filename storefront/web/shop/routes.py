@@ -9,10 +9,12 @@ from storefront.services import browse, calendar, catalog, watching
 from storefront.services.errors import NotFound
 from storefront.web.plumbing.pagecache import for_visitors
 from storefront.web.plumbing.rendering import page, signed_in
+from storefront.web.plumbing.transactions import reads_only
 from storefront.web.shop import bp, counts
 
 
 @bp.get("/")
+@reads_only
 @for_visitors
 def index() -> str:
     """The catalogue: search, filters, sort and pages, all in the URL (issue 15)."""
@@ -26,6 +28,7 @@ def index() -> str:
 
 
 @bp.get("/products/<slug>")
+@reads_only
 @for_visitors
 def product(slug: str) -> str:
     """A product: price with tax, release date, limits, and its buy button."""
@@ -40,6 +43,7 @@ def product(slug: str) -> str:
 
 
 @bp.get("/releases")
+@reads_only
 @for_visitors
 def releases() -> str:
     """This month's and the coming months' releases with confirmed shipping dates."""

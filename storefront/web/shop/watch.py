@@ -11,6 +11,7 @@ from storefront.extensions import csrf, db
 from storefront.services import catalog, watching
 from storefront.services.errors import NotFound
 from storefront.web.plumbing.rendering import page, see_other, signed_in
+from storefront.web.plumbing.transactions import reads_only
 from storefront.web.shop import bp
 
 
@@ -31,6 +32,7 @@ def watch(slug: str) -> Response | str:
 
 
 @bp.route("/watch/unsubscribe/<token>", methods=["GET", "POST"])
+@reads_only
 @csrf.exempt
 def unsubscribe(token: str) -> str:
     """GET asks (link scanners must not unsubscribe anyone); POST stops the watch at once."""

@@ -31,8 +31,7 @@ def add_sign_in_and_token(bp: Blueprint, provider: str, sign_in_at: tuple[str, s
 
     for view, (rule, endpoint), methods in ((sign_in_page, sign_in_at, ["GET", "POST"]),
                                             (token, token_at, ["POST"])):
-        view.__name__ = view.__qualname__ = endpoint
-        view.__module__ = bp.import_name  # named as if written in the provider's module
+        view.__name__ = view.__qualname__ = f"{provider}_{endpoint}"  # one name per provider
         bp.add_url_rule(rule, endpoint, view, methods=methods)
     return token
 
