@@ -24,8 +24,8 @@ install: $(BIN)/.installed
 
 # htmx and focus.js as the one script a page loads (committed; a test checks it is current):
 # on a slow link a first visit's second request costs a round trip's share of the line.
-static/js/store.js: static/js/htmx-2.0.11.min.js static/js/focus.js
-	{ cat static/js/htmx-2.0.11.min.js; printf '\n'; cat static/js/focus.js; } > $@
+static/js/store.js: static/js/htmx-4.0.1.min.js static/js/focus.js
+	{ cat static/js/htmx-4.0.1.min.js; printf '\n'; cat static/js/focus.js; } > $@
 
 # Content-hashed, precompressed copies of static/ (git-ignored), served by WhiteNoise.
 assets: install static/js/store.js

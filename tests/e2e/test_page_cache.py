@@ -59,6 +59,6 @@ def test_a_returning_visitor_preorders_with_htmx_from_a_kept_page(
     page = visitor(browser)
     open_product(page, cached_store)
     open_product(page, cached_store)
-    assert page.locator("body[hx-headers]").count() == 1
+    assert page.locator("body[hx-headers\\:inherited]").count() == 1
     preorder(page)
     expect(page.get_by_test_id("flash")).to_contain_text("Added to your cart")

@@ -81,7 +81,7 @@ def test_csrf_is_exempted_only_for_the_qa_blueprints_by_design(database_url, app
 def tokens_of(browser) -> tuple[str, str]:
     """(hidden csrf_token input, X-CSRFToken of the layout's hx-headers) of a page."""
     page = browser.get("/contact").get_data(as_text=True)  # a form on it for everyone
-    found = re.search(r"hx-headers='([^']*)'", page)
+    found = re.search(r"hx-headers(?::inherited)?='([^']*)'", page)
     header = json.loads(found.group(1))["X-CSRFToken"] if found else ""
     return hidden_value(page, "csrf_token"), header
 

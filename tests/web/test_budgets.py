@@ -77,7 +77,7 @@ def test_pages_load_one_script_htmx_with_focus_js_as_make_assets_builds_it(clien
     focus.js end to end (`make assets` rebuilds it when either changes)."""
     page = client.get("/products/aurora-knight-figure").get_data(as_text=True)
     assert re.findall(r'<script src="/static/js/([a-z]+)[^"]*\.js"', page) == ["store"]
-    parts = [open(f"static/js/{p}", "rb").read() for p in ("htmx-2.0.11.min.js", "focus.js")]
+    parts = [open(f"static/js/{p}", "rb").read() for p in ("htmx-4.0.1.min.js", "focus.js")]
     assert open("static/js/store.js", "rb").read() == parts[0] + b"\n" + parts[1]
 
 

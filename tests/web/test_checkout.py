@@ -5,7 +5,7 @@ import re
 
 from tests.builders import VISA, hidden, login, web_checkout_to_confirm
 
-HX = {"HX-Request": "true", "HX-Target": "main"}
+HX = {"HX-Request": "true", "HX-Target": "main#main"}  # as htmx 4 names its target: tag#id
 
 
 def confirm_form(page) -> dict[str, str]:
@@ -77,6 +77,23 @@ def test_steps_answer_htmx_with_the_next_steps_fragment_in_one_round_trip(client
     assert moved.headers["HX-Push-Url"] == "/checkout/billing"
     assert text.startswith("<title>Billing address") and 'data-testid="billing-step"' in text
     assert "<html" not in text and "Step 3 of 4: Billing address" in text
+
+
+def test_a_target_named_by_its_id_alone_and_a_history_restore_are_answered_too(client):
+    """QA scripts (and htmx 2) send the bare id; htmx 4's back button asks for the page."""
+    login(client)
+    client.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    client.get("/checkout/")
+    tagged = client.get("/checkout/payment", headers=HX).data
+    bare = client.get("/checkout/payment", headers=HX | {"HX-Target": "main"}).data
+    for answer in (tagged, bare):
+        assert answer.startswith(b"<title>Payment") and b"<html" not in answer
+        assert b'data-testid="payment-step"' in answer
+    restored = client.get("/checkout/payment",
+                          headers=HX | {"HX-History-Restore-Request": "true"}).data
+    assert restored.startswith(b"<!doctype html>") and b'data-testid="payment-step"' in restored
+    unnamed = client.get("/checkout/payment", headers=HX | {"HX-Target": "div"}).data
+    assert unnamed.startswith(b"<!doctype html>")  # no block by that name: the whole page
 
 
 def test_signing_in_with_htmx_from_the_checkout_answers_with_the_first_step(client):

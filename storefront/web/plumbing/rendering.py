@@ -33,7 +33,8 @@ def fragment_target() -> str | None:
         return None
     if request.headers.get("HX-History-Restore-Request") == "true":
         return None
-    return request.headers.get("HX-Target") or None
+    # htmx 4 names the target `tag#id` ("main#main"); htmx 2 and QA scripts send the bare id
+    return request.headers.get("HX-Target", "").rpartition("#")[2] or None
 
 
 def page(template: str, **context: Any) -> str:

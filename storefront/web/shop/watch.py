@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from storefront.extensions import csrf, db
 from storefront.services import catalog, watching
 from storefront.services.errors import NotFound
-from storefront.web.plumbing.rendering import page, see_other, signed_in
+from storefront.web.plumbing.rendering import fragment_target, page, see_other, signed_in
 from storefront.web.plumbing.transactions import reads_only
 from storefront.web.shop import bp
 
@@ -26,7 +26,7 @@ def watch(slug: str) -> Response | str:
     if not signed_in():
         return see_other(url_for("auth.login", next=back))
     now_watching = watching.toggle(db.session, current_user, product)
-    if request.headers.get("HX-Target") == "watch":
+    if fragment_target() == "watch":
         return page("shop/product.html", product=product, watching=now_watching)
     return see_other(back)
 
