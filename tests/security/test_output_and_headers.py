@@ -335,6 +335,33 @@ def test_every_page_has_the_security_headers_and_nothing_inline_the_csp_would_bl
     assert not header_problems(secure), header_problems(secure)
 
 
+def test_htmx_answers_keep_nosniff_and_vary_and_leave_the_document_headers_to_pages(app):
+    """An htmx answer is swapped into a page that keeps its own CSP; it never becomes a
+    document (a navigation cannot send HX-Request, Vary: HX-Request keeps caches from mixing
+    the two), so it goes without CSP, frame and referrer policy: bytes on a slow link."""
+    customer = logged_in(app, *CUSTOMER)
+    customer.post("/cart/add", data={"slug": "pocket-cat-keychain", "quantity": "1"})
+    answers = {"GET /cart/": lambda c, h: c.get("/cart/", headers=h),
+               "GET /checkout/shipping": lambda c, h: c.get("/checkout/shipping", headers=h),
+               "GET /products/...": lambda c, h: c.get("/products/aurora-knight-figure",
+                                                       headers=h),
+               "POST /cart/add": lambda c, h: c.post("/cart/add", headers=h, data={
+                   "slug": "pocket-cat-keychain", "quantity": "1"}),
+               "refused POST /account/addresses/": lambda c, h: c.post(
+                   "/account/addresses/", headers=h, data={})}
+    for name, ask in answers.items():
+        fragment = ask(clone(app, customer), {"HX-Request": "true", "HX-Target": "main#main"})
+        assert fragment.status_code in (200, 422), (name, fragment.status_code)
+        assert fragment.headers.get("X-Content-Type-Options") == "nosniff", name
+        assert "HX-Request" in fragment.headers.get("Vary", ""), name
+        assert not {"Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"} & set(
+            fragment.headers.keys()), name
+        document = ask(clone(app, customer), {})
+        assert "HX-Request" in document.headers.get("Vary", ""), name
+        assert not header_problems(document), (name, header_problems(document))
+        assert document.headers.get("X-Frame-Options") == "DENY", name
+
+
 def db_url(app) -> str:
     return app.config["DATABASE_URL"]
 

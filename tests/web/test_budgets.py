@@ -7,7 +7,7 @@ import re
 import brotli
 import pytest
 
-from storefront import clock
+from storefront import PAGE_BROTLI, clock
 from storefront.models import Product
 from tests.builders import counted, login, web_checkout_to_confirm
 
@@ -53,7 +53,7 @@ def test_the_confirm_page_runs_a_fixed_small_number_of_queries(client):
 
 
 def wire(body: bytes) -> int:
-    return len(brotli.compress(body, quality=4))
+    return len(brotli.compress(body, quality=PAGE_BROTLI))
 
 
 def test_every_page_with_its_stylesheet_fits_the_first_round_trip_of_14_kb(client):

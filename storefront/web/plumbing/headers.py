@@ -1,6 +1,6 @@
-"""Response headers every answer gets: the security headers (CSP, nosniff, frame and
-referrer policy, HSTS in production) and caching (ETags; public for a minute only when
-nothing of a session went into the page)."""
+"""Response headers: the security headers (nosniff and, in production, HSTS on every answer;
+CSP, frame and referrer policy on every answer that can become a document) and caching
+(ETags; public for a minute only when nothing of a session went into the page)."""
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
@@ -18,18 +18,29 @@ def init_app(app: Flask) -> None:
 
 
 def _headers(response: Response) -> Response:
-    hosted = PROVIDER_PAGES.get(current_app.config["PAYMENT_GATEWAY"])
-    response.headers.setdefault("Content-Security-Policy", CSP.replace(
-        "form-action 'self'", f"form-action 'self' {hosted}") if hosted else CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.headers.get("HX-Request") != "true":
+        _document_headers(response)
     if current_app.config["ENV"] == "production":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":
         response.vary.add("HX-Request")
         _cacheable(response)
     return response
+
+
+def _document_headers(response: Response) -> None:
+    """The headers that govern a document: what it may load and run, who may frame it, what
+    its links tell other sites. An answer to htmx (HX-Request) never becomes a document: htmx
+    fetches it and swaps it into a page that keeps its own policy, a navigation cannot send
+    HX-Request, and `Vary: HX-Request` keeps every cache from handing such an answer to one.
+    So htmx answers go without these 280 bytes, which on a slow link cost each tap about 6 ms
+    (HTTP/1.1 sends headers uncompressed)."""
+    hosted = PROVIDER_PAGES.get(current_app.config["PAYMENT_GATEWAY"])
+    response.headers.setdefault("Content-Security-Policy", CSP.replace(
+        "form-action 'self'", f"form-action 'self' {hosted}") if hosted else CSP)
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
 
 
 def _cacheable(response: Response) -> Response:
