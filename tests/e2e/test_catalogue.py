@@ -47,6 +47,17 @@ def test_a_collector_filters_by_series_from_a_product_page_and_the_filter_form(
     expect(page).to_have_url(re.compile(r"series=pocket-pals"))
     expect(page.get_by_test_id("product-card")).to_have_count(1)
     assert card_slugs(page) == ["pocket-cat-keychain"]
+    if javascript:  # Enter in the search box fires change and submit: one answer, not two
+        answered: list[str] = []
+        page.on("requestfinished", lambda r: answered.append(r.url)
+                if r.resource_type == "fetch" else None)
+        search = form.locator("input[name=q]")
+        search.fill("keychain")
+        search.press("Enter")
+        expect(page).to_have_url(re.compile(r"q=keychain"))
+        page.wait_for_load_state("networkidle")
+        assert len(answered) == 1, answered
+        assert card_slugs(page) == ["pocket-cat-keychain"]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
