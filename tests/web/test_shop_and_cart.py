@@ -97,6 +97,9 @@ def test_quantity_change_and_removal_with_htmx_swap_the_cart_body(client):
                           headers=HX | {"HX-Target": "cart-body"}).get_data(as_text=True)
     assert "<html" not in changed and 'data-testid="cart-subtotal">$48.00<' in changed
     assert 'hx-swap-oob="true">4<' in changed
+    for headers in ({}, {"HX-Request": "false"}):  # a whole page: one count, in the header
+        whole = client.get("/cart/", headers=headers).get_data(as_text=True)
+        assert whole.count(' id="cart-count"') == 1 and "hx-swap-oob" not in whole
     removed = client.post(f"/cart/lines/{product_id}/remove",
                           headers=HX | {"HX-Target": "cart-body"}).get_data(as_text=True)
     assert 'data-testid="cart-empty"' in removed

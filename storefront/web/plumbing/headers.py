@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask.globals import request_ctx
 
+from storefront.extensions import htmx
+
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
 # Browsers apply form-action to the redirect that follows a form post: without JavaScript,
@@ -19,7 +21,7 @@ def init_app(app: Flask) -> None:
 
 def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if request.headers.get("HX-Request") != "true":
+    if not htmx:
         _document_headers(response)
     if current_app.config["ENV"] == "production":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

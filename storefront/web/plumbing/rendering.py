@@ -22,19 +22,17 @@ from markupsafe import Markup, escape
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response as BaseResponse
 
-from storefront.extensions import db
+from storefront.extensions import db, htmx
 from storefront.services import cart as carts
 from storefront.services.checkout_steps import Rules
 
 
 def fragment_target() -> str | None:
     """The element an htmx request will swap, if the page should answer with a fragment."""
-    if request.headers.get("HX-Request") != "true":
-        return None
-    if request.headers.get("HX-History-Restore-Request") == "true":
+    if not htmx or htmx.history_restore_request:
         return None
     # htmx 4 names the target `tag#id` ("main#main"); htmx 2 and QA scripts send the bare id
-    return request.headers.get("HX-Target", "").rpartition("#")[2] or None
+    return (htmx.target or "").rpartition("#")[2] or None
 
 
 def page(template: str, **context: Any) -> str:

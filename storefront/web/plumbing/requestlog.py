@@ -9,6 +9,8 @@ import time
 
 from flask import Flask, Response, g, request
 
+from storefront.extensions import htmx
+
 log = logging.getLogger("storefront.requests")
 
 
@@ -33,6 +35,6 @@ def _finish(response: Response) -> Response:
         "path": request.path[:200], "endpoint": request.endpoint,
         "status": response.status_code,
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
-        "htmx": request.headers.get("HX-Request") == "true",
+        "htmx": bool(htmx),
     }))
     return response
