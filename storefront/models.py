@@ -29,10 +29,10 @@ NAMING = {
 }
 
 
-
 def user_ref(ondelete: str, **options: Any) -> Any:
     """A column naming an account (users.id): CASCADE goes with it, SET NULL outlives it."""
     return mapped_column(ForeignKey("users.id", ondelete=ondelete), **options)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
